@@ -54,13 +54,18 @@ run_unit() {	# name dir [configure args]
 
 run_integration() {
 	if ! build_tree build; then count integration 0 1 0; return; fi
-	make -C build -j"$(nproc)" tests/helpers/notify-recv >/dev/null 2>&1
+	make -C build -j"$(nproc)" test-helpers >/dev/null 2>&1
 	local files=()
 	for n in "$@"; do files+=("$top/tests/integration/$n.test.sh"); done
 	local out
 	out=$(VIREO_TEST_BUILDDIR=$top/build VIREO_TEST_SRCDIR=$top \
 		bash tests/integration/run.sh "${files[@]}" 2>&1)
-	printf '%s\n' "$out" | grep -v ' - .*SKIP' | grep -vE '^\[[^]]*\] (ok|1\.\.)' || true
+	# Show failures and TODOs with their detail lines, and each file's summary.
+	printf '%s\n' "$out" | awk '
+		/^\[[^]]*\] not ok/ { show = 1; print; next }
+		/^\[[^]]*\] #/ { if (show || $0 ~ /summary|corpus:/) print; next }
+		{ show = 0 }
+		/^integration:/ { print }'
 	printf '%s\n' "$out" | grep -E ' # SKIP' | sed 's/^/skipped: /' || true
 	local line
 	line=$(printf '%s\n' "$out" | tail -1)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/commands.h"
 #include "lib/util/err.h"
 #include "lib/util/i18n.h"
 #include "lib/util/log.h"
@@ -31,7 +32,12 @@ static int cmd_help(struct client *c, int argc, char **argv, struct err **errp);
 static int cmd_version(struct client *c, int argc, char **argv, struct err **errp);
 
 static const struct command commands[] = {
+	{ "domxml-format", N_("parse a domain XML file and print it as dumpxml would"),
+	  cmd_domxml_format },
+	{ "domxml-to-native", N_("print the worker command line for a domain XML file"),
+	  cmd_domxml_to_native },
 	{ "help", N_("print help"), cmd_help },
+	{ "validate", N_("check a domain or network XML file"), cmd_validate },
 	{ "version", N_("show version"), cmd_version },
 };
 

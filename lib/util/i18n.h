@@ -6,7 +6,6 @@
 
 #include <libintl.h>
 #include <locale.h>
-#include <stdlib.h>
 
 #define _(s) dgettext(PACKAGE, s)
 #define N_(s) (s)
@@ -14,12 +13,6 @@
 /* Every main() calls this first so messages follow LANG/LC_MESSAGES.
  * VIREO_LOCALEDIR points at catalogs outside the install prefix (the tests use it
  * on the build tree). */
-static inline void i18n_init(void)
-{
-	const char *dir = getenv("VIREO_LOCALEDIR");
-
-	setlocale(LC_ALL, "");
-	bindtextdomain(PACKAGE, dir && *dir ? dir : LOCALEDIR);
-}
+void i18n_init(void);
 
 #endif
