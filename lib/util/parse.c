@@ -89,7 +89,7 @@ int parse_int64(const char *s, int64_t min, int64_t max, int64_t *out, struct er
 
 int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out, struct err **errp)
 {
-	uint64_t v;
+	uint64_t v = 0;
 
 	if (parse_uint64(s, min, max, &v, errp) < 0)
 		return -1;
@@ -99,7 +99,7 @@ int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out, struct 
 
 int parse_int(const char *s, int min, int max, int *out, struct err **errp)
 {
-	int64_t v;
+	int64_t v = 0;
 
 	if (parse_int64(s, min, max, &v, errp) < 0)
 		return -1;

@@ -1,0 +1,370 @@
+/* MSI-X for PCI functions (PCI Local Bus 3.0, 6.8.2): the capability, the vector
+ * table and the pending bit array inside a memory BAR. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "drivers/bus/pci_priv.h"
+#include "lib/util/i18n.h"
+#include "lib/util/mem.h"
+
+#define ENTRY_SIZE	16
+#define ENTRY_CTRL	12		/* vector control: bit 0 masks the vector */
+#define VEC_MASKED	0x01
+#define CAP_LEN		12
+#define CAP_CTRL	2
+#define CAP_TABLE	4
+#define CAP_PBA		8
+
+struct pci_msix {
+	unsigned nvectors;
+	unsigned bar;
+	unsigned cap;			/* capability offset in configuration space */
+	uint32_t table_off, pba_off;
+	uint8_t *table;			/* nvectors * ENTRY_SIZE bytes */
+	uint64_t *pba;
+	struct pci_msix_msg *reported;	/* what msix_update() last told the device */
+};
+
+enum msix_hit { HIT_NONE, HIT_TABLE, HIT_PBA, HIT_PARTIAL };
+
+static uint64_t table_size(const struct pci_msix *m)
+{
+	return (uint64_t)m->nvectors * ENTRY_SIZE;
+}
+
+static uint64_t pba_size(const struct pci_msix *m)
+{
+	return (m->nvectors + 63) / 64 * 8;
+}
+
+/* Set once before the guest runs; vCPU threads read it without the lock. */
+static struct pci_msix *msix_of(const struct pci_dev *dev)
+{
+	return __atomic_load_n(&dev->msix, __ATOMIC_ACQUIRE);
+}
+
+static uint16_t msix_control(const struct pci_dev *dev, const struct pci_msix *m)
+{
+	return pci_cfg_get(dev->config, m->cap + CAP_CTRL, 2);
+}
+
+bool pci_msix_enabled_locked(const struct pci_dev *dev)
+{
+	const struct pci_msix *m = msix_of(dev);
+
+	return m && (msix_control(dev, m) & PCIM_MSIXCTRL_ENABLE);
+}
+
+static void effective_msg(const struct pci_dev *dev, const struct pci_msix *m, unsigned v,
+			  struct pci_msix_msg *msg)
+{
+	const uint8_t *e = m->table + (size_t)v * ENTRY_SIZE;
+	uint16_t ctrl = msix_control(dev, m);
+
+	msg->addr = pci_cfg_get(e, 0, 4) | (uint64_t)pci_cfg_get(e, 4, 4) << 32;
+	msg->data = pci_cfg_get(e, 8, 4);
+	msg->masked = !(ctrl & PCIM_MSIXCTRL_ENABLE) || (ctrl & PCIM_MSIXCTRL_MASKALL) ||
+		      (e[ENTRY_CTRL] & VEC_MASKED);
+}
+
+/* Address and data of a masked vector do not matter until it is unmasked. */
+static bool same_msg(const struct pci_msix_msg *a, const struct pci_msix_msg *b)
+{
+	if (a->masked || b->masked)
+		return a->masked == b->masked;
+	return a->addr == b->addr && a->data == b->data;
+}
+
+static bool test_and_clear_pending(struct pci_msix *m, unsigned v)
+{
+	uint64_t bit = UINT64_C(1) << (v % 64);
+	bool was = m->pba[v / 64] & bit;
+
+	m->pba[v / 64] &= ~bit;
+	return was;
+}
+
+static struct msix_event *reserve_events(struct pci_events *ev, unsigned n)
+{
+	if (n <= ARRAY_SIZE(ev->local)) {
+		ev->msix = ev->local;
+	} else {
+		ev->msix = xcalloc(n, sizeof(*ev->msix));
+		ev->msix_heap = true;
+	}
+	ev->nmsix = 0;
+	return ev->msix;
+}
+
+/* Compare vectors [first, last] with what the device was last told; queue an event
+ * for each change, with delivery of a pending message that is now unmasked. */
+static void collect_changes(struct pci_dev *dev, struct pci_msix *m, unsigned first,
+			    unsigned last, struct pci_events *ev)
+{
+	reserve_events(ev, last - first + 1);
+	for (unsigned v = first; v <= last; v++) {
+		struct pci_msix_msg cur;
+		struct msix_event *e;
+
+		effective_msg(dev, m, v, &cur);
+		if (same_msg(&cur, &m->reported[v]))
+			continue;
+		m->reported[v] = cur;
+		e = &ev->msix[ev->nmsix++];
+		e->vector = v;
+		e->msg = cur;
+		e->deliver = !cur.masked && test_and_clear_pending(m, v);
+	}
+}
+
+void pci_msix_config_written_locked(struct pci_dev *dev, unsigned offset, unsigned size,
+				    struct pci_events *ev)
+{
+	struct pci_msix *m = msix_of(dev);
+
+	if (!m || !pci_range_touches(offset, size, m->cap + CAP_CTRL, 2))
+		return;
+	collect_changes(dev, m, 0, m->nvectors - 1, ev);
+	pci_update_intx_locked(dev);	/* INTx is off while MSI-X is enabled */
+}
+
+static void send_msi(struct pci_host *h, const struct pci_msix_msg *msg)
+{
+	if (h->cfg.msi_send)
+		h->cfg.msi_send(h->cfg.ctx, msg->addr, msg->data);
+}
+
+void pci_msix_run_events(struct pci_dev *dev, struct pci_events *ev)
+{
+	const struct pci_dev_ops *ops = dev->ops;
+
+	for (unsigned i = 0; i < ev->nmsix; i++) {
+		if (ops && ops->msix_update)
+			ops->msix_update(dev->opaque, dev, ev->msix[i].vector);
+		if (ev->msix[i].deliver)
+			send_msi(dev->host, &ev->msix[i].msg);
+	}
+	if (ev->msix_heap)
+		free(ev->msix);
+	ev->msix = NULL;
+	ev->nmsix = 0;
+	ev->msix_heap = false;
+}
+
+static bool inside(uint64_t off, unsigned size, uint64_t start, uint64_t len)
+{
+	return off >= start && off - start < len && size <= len - (off - start);
+}
+
+static bool overlaps(uint64_t off, unsigned size, uint64_t start, uint64_t len)
+{
+	return off < start + len && off + size > start;
+}
+
+static enum msix_hit locate(const struct pci_msix *m, uint64_t off, unsigned size)
+{
+	if (inside(off, size, m->table_off, table_size(m)))
+		return HIT_TABLE;
+	if (inside(off, size, m->pba_off, pba_size(m)))
+		return HIT_PBA;
+	if (overlaps(off, size, m->table_off, table_size(m)) ||
+	    overlaps(off, size, m->pba_off, pba_size(m)))
+		return HIT_PARTIAL;	/* straddles an edge: ignored, reads 0 */
+	return HIT_NONE;
+}
+
+/* The MSI-X part of a BAR, or NULL if the access is not about MSI-X. */
+static struct pci_msix *msix_for_bar(const struct pci_bar *bar, uint64_t off, unsigned size,
+				     enum msix_hit *hit)
+{
+	struct pci_msix *m = msix_of(bar->dev);
+
+	if (!m || m->bar != bar->index || size == 0 || size > 8)
+		return NULL;
+	*hit = locate(m, off, size);
+	return *hit == HIT_NONE ? NULL : m;
+}
+
+static uint8_t pba_byte(const struct pci_msix *m, uint64_t i)
+{
+	return (uint8_t)(m->pba[i / 8] >> (8 * (i % 8)));
+}
+
+bool pci_msix_bar_read(struct pci_bar *bar, uint64_t offset, unsigned size, uint64_t *value)
+{
+	enum msix_hit hit;
+	struct pci_msix *m = msix_for_bar(bar, offset, size, &hit);
+	uint64_t v = 0;
+
+	if (!m)
+		return false;
+	pthread_mutex_lock(&bar->dev->host->lock);
+	for (unsigned i = 0; i < size && hit != HIT_PARTIAL; i++) {
+		uint8_t b = hit == HIT_TABLE ? m->table[offset - m->table_off + i] :
+					       pba_byte(m, offset - m->pba_off + i);
+
+		v |= (uint64_t)b << (8 * i);
+	}
+	pthread_mutex_unlock(&bar->dev->host->lock);
+	*value = v;
+	return true;
+}
+
+/* Only the mask bit of vector control is writable; the PBA is read-only. */
+static uint8_t table_wmask(uint64_t table_byte)
+{
+	unsigned in_entry = table_byte % ENTRY_SIZE;
+
+	if (in_entry < ENTRY_CTRL)
+		return 0xff;
+	return in_entry == ENTRY_CTRL ? VEC_MASKED : 0;
+}
+
+bool pci_msix_bar_write(struct pci_bar *bar, uint64_t offset, unsigned size, uint64_t value)
+{
+	struct pci_dev *dev = bar->dev;
+	struct pci_events ev = { 0 };
+	enum msix_hit hit;
+	struct pci_msix *m = msix_for_bar(bar, offset, size, &hit);
+	uint64_t start;
+
+	if (!m)
+		return false;
+	if (hit != HIT_TABLE)
+		return true;
+	start = offset - m->table_off;
+	pthread_mutex_lock(&dev->host->lock);
+	for (unsigned i = 0; i < size; i++) {
+		uint8_t wm = table_wmask(start + i), b = value >> (8 * i);
+
+		m->table[start + i] = (m->table[start + i] & ~wm) | (b & wm);
+	}
+	collect_changes(dev, m, start / ENTRY_SIZE, (start + size - 1) / ENTRY_SIZE, &ev);
+	pthread_mutex_unlock(&dev->host->lock);
+	pci_msix_run_events(dev, &ev);
+	return true;
+}
+
+static int check_msix(const struct pci_dev *dev, unsigned n, unsigned bar,
+		      uint32_t table_off, uint32_t pba_off, struct err **errp)
+{
+	uint64_t tsize = (uint64_t)n * ENTRY_SIZE, psize = (n + 63) / 64 * 8, bsize;
+
+	if (msix_of(dev))
+		return err_set(errp, ERR_EXISTS, _("%s: MSI-X is already set up"), dev->name);
+	if (n < 1 || n > PCI_MSIX_MAX_VECTORS)
+		return err_set(errp, ERR_RANGE, _("%s: MSI-X: %u vectors is out of range "
+						  "(1 to %u)"), dev->name, n,
+			       PCI_MSIX_MAX_VECTORS);
+	if (bar >= PCI_NUM_BARS || !dev->bars[bar].size || dev->bars[bar].is_io)
+		return err_set(errp, ERR_INVALID, _("%s: MSI-X: BAR %u is not a memory BAR"),
+			       dev->name, bar);
+	bsize = dev->bars[bar].size;
+	if ((table_off | pba_off) & 7)
+		return err_set(errp, ERR_INVALID, _("%s: MSI-X: table and PBA offsets must be "
+						    "8-byte aligned"), dev->name);
+	if (table_off > bsize || tsize > bsize - table_off || pba_off > bsize ||
+	    psize > bsize - pba_off ||
+	    (table_off < pba_off + psize && pba_off < table_off + tsize))
+		return err_set(errp, ERR_INVALID, _("%s: MSI-X: table and PBA do not fit apart "
+						    "in the %llu bytes of BAR %u"), dev->name,
+			       (unsigned long long)bsize, bar);
+	return 0;
+}
+
+static struct pci_msix *msix_alloc(unsigned n, unsigned bar, uint32_t table_off,
+				   uint32_t pba_off, int cap)
+{
+	struct pci_msix *m = xzalloc(sizeof(*m));
+
+	m->nvectors = n;
+	m->bar = bar;
+	m->cap = (unsigned)cap;
+	m->table_off = table_off;
+	m->pba_off = pba_off;
+	m->table = xcalloc(n, ENTRY_SIZE);
+	m->pba = xcalloc((n + 63) / 64, sizeof(uint64_t));
+	m->reported = xcalloc(n, sizeof(*m->reported));
+	for (unsigned v = 0; v < n; v++) {
+		m->table[v * ENTRY_SIZE + ENTRY_CTRL] = VEC_MASKED;
+		m->reported[v].masked = true;
+	}
+	return m;
+}
+
+int pci_msix_init(struct pci_dev *dev, unsigned nvectors, unsigned bar,
+		  uint32_t table_offset, uint32_t pba_offset, struct err **errp)
+{
+	struct pci_msix *m;
+	int cap;
+
+	if (check_msix(dev, nvectors, bar, table_offset, pba_offset, errp) < 0)
+		return -1;
+	cap = pci_dev_add_cap(dev, PCIY_MSIX, CAP_LEN, errp);
+	if (cap < 0)
+		return -1;
+	m = msix_alloc(nvectors, bar, table_offset, pba_offset, cap);
+	pthread_mutex_lock(&dev->host->lock);
+	pci_cfg_put(dev->config, cap + CAP_CTRL, 2, nvectors - 1);
+	pci_cfg_put(dev->wmask, cap + CAP_CTRL, 2,
+		    PCIM_MSIXCTRL_ENABLE | PCIM_MSIXCTRL_MASKALL);
+	pci_cfg_put(dev->config, cap + CAP_TABLE, 4, table_offset | bar);
+	pci_cfg_put(dev->config, cap + CAP_PBA, 4, pba_offset | bar);
+	__atomic_store_n(&dev->msix, m, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&dev->host->lock);
+	return 0;
+}
+
+bool pci_msix_get(struct pci_dev *dev, unsigned vector, struct pci_msix_msg *msg)
+{
+	struct pci_msix *m = msix_of(dev);
+
+	if (!m || vector >= m->nvectors)
+		return false;
+	pthread_mutex_lock(&dev->host->lock);
+	effective_msg(dev, m, vector, msg);
+	pthread_mutex_unlock(&dev->host->lock);
+	return true;
+}
+
+bool pci_msix_enabled(struct pci_dev *dev)
+{
+	bool on;
+
+	pthread_mutex_lock(&dev->host->lock);
+	on = pci_msix_enabled_locked(dev);
+	pthread_mutex_unlock(&dev->host->lock);
+	return on;
+}
+
+int pci_msix_notify(struct pci_dev *dev, unsigned vector)
+{
+	struct pci_msix *m = msix_of(dev);
+	struct pci_msix_msg msg;
+
+	if (!m || vector >= m->nvectors)
+		return -1;
+	pthread_mutex_lock(&dev->host->lock);
+	effective_msg(dev, m, vector, &msg);
+	if (msg.masked)
+		m->pba[vector / 64] |= UINT64_C(1) << (vector % 64);
+	pthread_mutex_unlock(&dev->host->lock);
+	if (msg.masked)
+		return 0;
+	send_msi(dev->host, &msg);
+	return 1;
+}
+
+void pci_msix_free(struct pci_dev *dev)
+{
+	struct pci_msix *m = dev->msix;
+
+	if (!m)
+		return;
+	free(m->table);
+	free(m->pba);
+	free(m->reported);
+	free(m);
+	dev->msix = NULL;
+}

@@ -1,0 +1,84 @@
+/* The machine: builds the PC from the parsed options (KVM, RAM, the legacy devices,
+ * the PCI host bridge, chardevs and QMP monitors, the loaded kernel and ACPI tables),
+ * and runs its life cycle on the main thread's event loop: -S, stop/cont, guest
+ * poweroff and reset, system_powerdown/system_reset/quit, -no-shutdown, -no-reboot,
+ * isa-debug-exit, pvpanic. */
+#ifndef VIREO_VMM_MACHINE_H
+#define VIREO_VMM_MACHINE_H
+
+#include <stdbool.h>
+
+#include "drivers/bus/pci.h"
+#include "drivers/legacy/acpi_pm.h"
+#include "drivers/legacy/debug_exit.h"
+#include "drivers/legacy/i8042.h"
+#include "drivers/legacy/pvpanic.h"
+#include "drivers/legacy/rtc.h"
+#include "drivers/legacy/uart.h"
+#include "lib/util/evloop.h"
+#include "lib/util/log.h"
+#include "qemu-wrap/chardev.h"
+#include "qemu-wrap/kvm.h"
+#include "qemu-wrap/options.h"
+#include "qemu-wrap/qmp.h"
+
+#define MACHINE_MAX_UARTS 4
+
+/* QMP's RunState names (query-status "status"). */
+enum machine_status {
+	MACHINE_PRELAUNCH,	/* -S, never run yet */
+	MACHINE_RUNNING,
+	MACHINE_PAUSED,		/* QMP stop */
+	MACHINE_SHUTDOWN,	/* guest powered off under -no-shutdown */
+	MACHINE_INTERNAL_ERROR,
+	MACHINE_GUEST_PANICKED,
+};
+
+struct machine_uart {
+	struct uart *uart;
+	struct chardev *chr;	/* NULL: output dropped */
+	struct machine *m;
+};
+
+struct machine {
+	const struct vmm_config *cfg;
+	const struct logger *log;
+	struct evloop *loop;
+	struct vm vm;
+	bool vm_created;
+	struct ev_source *request_src;
+
+	struct chardev **chardevs;	/* parallel to cfg->chardevs */
+	struct qmp **qmps;		/* parallel to cfg->monitors */
+	struct machine_uart uarts[MACHINE_MAX_UARTS];
+	unsigned n_uarts;
+	struct i8042 *kbc;
+	struct rtc *rtc;
+	struct acpi_pm *pm;
+	struct debug_exit *dbg;
+	struct pvpanic *panic;
+	struct pci_host *pci;
+
+	enum machine_status status;
+	int exit_status;		/* what main() returns */
+	uint64_t rsdp_gpa;
+};
+
+/* Build everything; on failure the error names the option or file at fault. */
+int machine_init(struct machine *m, const struct vmm_config *cfg, const struct logger *log,
+		 struct evloop *loop, struct err **errp);
+/* Start the vCPUs (paused under -S). */
+int machine_start(struct machine *m, struct err **errp);
+void machine_destroy(struct machine *m);
+
+/* Life-cycle operations, for QMP and the request handler (machine_run.c). */
+const char *machine_status_name(enum machine_status s);
+void machine_emit(struct machine *m, const char *event, json_object *data);
+int machine_reset(struct machine *m, struct err **errp);
+void machine_handle_requests(struct machine *m, unsigned requests);
+extern const struct qmp_machine_ops machine_qmp_ops;
+
+/* Load kernel, initrd and ACPI tables into clean RAM and set the boot vCPU. */
+int machine_load(struct machine *m, struct err **errp);
+
+#endif
