@@ -787,7 +787,7 @@ static char *query_filename(struct chardev *chr)
 	case CHARDEV_PTY:
 		return xasprintf("pty:%s", chr->pty_path);
 	case CHARDEV_FILE:
-		return xasprintf("file:%s", chr->o.path);
+		return xstrdup("file");	/* QEMU 7.2 reports just the back-end here */
 	case CHARDEV_SOCKET:
 		return xasprintf("%sunix:%s%s", connected ? "" : "disconnected:", chr->sock_path,
 				 chr->o.server ? ",server=on" : "");

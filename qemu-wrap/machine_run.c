@@ -93,11 +93,12 @@ static void guest_reset(struct machine *m)
 {
 	struct err *e = NULL;
 
-	machine_emit(m, "RESET", reason(true, "guest-reset"));
+	/* QEMU turns a guest reset under -no-reboot into a shutdown: no RESET event. */
 	if (m->cfg->no_reboot) {
 		shut_down(m, true, "guest-reset");
 		return;
 	}
+	machine_emit(m, "RESET", reason(true, "guest-reset"));
 	if (machine_reset(m, &e) < 0) {
 		log_err(m->log, VLOG_ERROR, e);
 		err_free(e);

@@ -81,9 +81,19 @@ static void daemonize_done(int report_fd, bool ok)
 	}
 	close(report_fd);
 	if (ok) {
-		/* Detach stdio as QEMU does once the VM is up. */
-		freopen("/dev/null", "r", stdin);
-		freopen("/dev/null", "w", stdout);
+		/* Detach as QEMU does once the VM is up: stdio to /dev/null (a caller
+		 * reading our stderr through a pipe must see EOF), cwd to /. */
+		int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null_fd >= 0) {
+			dup2(null_fd, STDIN_FILENO);
+			dup2(null_fd, STDOUT_FILENO);
+			dup2(null_fd, STDERR_FILENO);
+			close(null_fd);
+		}
+		if (chdir("/") < 0) {
+			/* "/" always exists */
+		}
 	}
 }
 

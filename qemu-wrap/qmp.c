@@ -291,6 +291,10 @@ static int check_request(json_object *req, const char **name, struct err **errp)
 				return err_set(errp, ERR_INVALID,
 					       _("QMP input member 'execute' must be a string"));
 			*name = json_object_get_string(val);
+			/* "quit\u0000junk" must not be taken for "quit": a name with an
+			 * embedded NUL matches no command. */
+			if (strlen(*name) != (size_t)json_object_get_string_len(val))
+				*name = "";
 		} else if (strcmp(key, "arguments") == 0) {
 			if (!json_object_is_type(val, json_type_object))
 				return err_set(errp, ERR_INVALID,

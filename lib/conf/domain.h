@@ -230,6 +230,12 @@ struct vdom_pm {
 	enum vtristate suspend_to_mem, suspend_to_disk;
 };
 
+/* The most devices a domain may have (all kinds together, implicit ones included):
+ * more than PCI slots, drive units and serial ports together could use. */
+#define VDOM_DEVICES_MAX 1024
+/* The highest controller index a drive address may name. */
+#define VDOM_MAX_DRIVE_CONTROLLER 31
+
 /* Device arrays: libvirt formats each kind in a fixed order, in insertion order. */
 #define VDOM_ARRAY(type, name) \
 	struct type *name;     \

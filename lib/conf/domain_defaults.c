@@ -37,7 +37,8 @@ int vdom_disk_index(const char *dev)
 		}
 	if (!p || !*p)
 		return -1;
-	for (i = 0; *p >= 'a' && *p <= 'z' && i < 7; i++, p++)
+	/* Three letters reach 18277 ("zzz"): plenty, and no overflow below. */
+	for (i = 0; *p >= 'a' && *p <= 'z' && i < 3; i++, p++)
 		idx = (idx + (i < 1 ? 0 : 1)) * 26 + (*p - 'a');
 	return *p ? -1 : idx;
 }
@@ -91,6 +92,10 @@ static void assign_drive_address(struct vdom_disk *k)
 	struct vdom_address *a = &k->addr;
 
 	if (a->type != VDOM_ADDR_NONE || idx < 0)
+		return;
+	/* Past 32 controllers of a kind the name is left without an address; validation
+	 * rejects it. */
+	if (idx / 4 > VDOM_MAX_DRIVE_CONTROLLER)
 		return;
 	memset(a, 0, sizeof(*a));
 	a->type = VDOM_ADDR_DRIVE;
@@ -194,7 +199,7 @@ static void implicit_controllers(struct vdomain *d)
 		    (k->bus != VDOM_BUS_IDE && k->bus != VDOM_BUS_FDC && k->bus != VDOM_BUS_SATA &&
 		     k->bus != VDOM_BUS_SCSI))
 			continue;
-		for (unsigned c = 0; c <= k->addr.controller; c++)
+		for (unsigned c = 0; c <= k->addr.controller && c <= VDOM_MAX_DRIVE_CONTROLLER; c++)
 			if (!find_controller(d, for_bus[k->bus], c))
 				add_controller(d, for_bus[k->bus], c, NULL);
 	}

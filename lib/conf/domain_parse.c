@@ -23,6 +23,9 @@
 
 /* Domain documents are small; anything bigger is not a domain. */
 #define DOMAIN_XML_MAX (4 << 20)
+/* A first, generous bound on <devices> children, so that defaults (quadratic at
+ * worst) stay cheap; vdomain_validate() applies the real limit after defaults. */
+#define DOMAIN_ELEMENTS_MAX 4096
 
 int vdom_parse_uuid(const char *s, uint8_t uuid[16])
 {
@@ -506,8 +509,14 @@ static int dom_devices(struct xml_ctx *x, xmlNode *n, void *obj)
 		{ "panic", parse_panic }, { NULL, NULL },
 	};
 
+	unsigned count = 0;
+
 	if (xml_check_attrs(x, n, NULL) < 0)
 		return -1;
+	for (xmlNode *c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && ++count > DOMAIN_ELEMENTS_MAX)
+			return err_set(x->errp, ERR_LIMIT, _("%s:%ld: more than %d devices"),
+				       x->source, xmlGetLineNo(c), VDOM_DEVICES_MAX);
 	return xml_walk_children(x, n, children, obj);
 }
 

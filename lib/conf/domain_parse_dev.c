@@ -68,7 +68,7 @@ int parse_address(struct xml_ctx *x, xmlNode *n, void *obj)
 	case 1:
 		a->type = VDOM_ADDR_DRIVE;
 		if (xml_check_attrs(x, n, drive_attrs) < 0 ||
-		    xml_attr_uint(x, n, "controller", 0, 65535, &a->controller) < 0 ||
+		    xml_attr_uint(x, n, "controller", 0, 31, &a->controller) < 0 ||
 		    xml_attr_uint(x, n, "bus", 0, 65535, &a->bus) < 0 ||
 		    xml_attr_uint(x, n, "target", 0, 65535, &a->target) < 0 ||
 		    xml_attr_uint(x, n, "unit", 0, 65535, &a->unit) < 0)

@@ -81,6 +81,11 @@ static int validate_disks(const struct vdomain *d, struct err **errp)
 			return err_set(errp, ERR_INVALID,
 				       _("line %d: <disk>: <target dev='%s'> is not a disk name like vda or hda"),
 				       k->line, k->target_dev);
+		if (k->addr.type == VDOM_ADDR_NONE && k->bus != VDOM_BUS_VIRTIO &&
+		    k->bus != VDOM_BUS_USB && k->bus != VDOM_BUS_NONE)
+			return err_set(errp, ERR_INVALID,
+				       _("line %d: <disk>: <target dev='%s'> is beyond the last controller"),
+				       k->line, k->target_dev);
 		if (k->bus == VDOM_BUS_NONE)
 			return err_set(errp, ERR_INVALID,
 				       _("line %d: <disk>: cannot tell the bus of '%s'; give <target bus>"),
@@ -106,17 +111,26 @@ int vdomain_validate(const struct vdomain *d, struct err **errp)
 	bool per_device_boot = false;
 	size_t i;
 
+	size_t total = d->n_disks + d->n_controllers + d->n_interfaces + d->n_serials +
+		       d->n_consoles + d->n_inputs + d->n_audios + d->n_rngs + d->n_panics +
+		       (d->memballoon.present ? 1 : 0);
+
+	/* Counted after defaults, so our own output (which holds the implicit devices)
+	 * always parses again. */
+	if (total > VDOM_DEVICES_MAX)
+		return err_set(errp, ERR_LIMIT, _("more than %d devices (%zu)"), VDOM_DEVICES_MAX,
+			       total);
 	if (d->vcpus_current > d->vcpus)
 		return err_set(errp, ERR_INVALID,
 			       _("<vcpu current='%u'> is more than the %u vCPUs of the domain"),
 			       d->vcpus_current, d->vcpus);
 	if (d->cpu.sockets) {
-		unsigned total = d->cpu.sockets * (d->cpu.dies ? d->cpu.dies : 1) * d->cpu.cores *
-				 d->cpu.threads;
+		unsigned cpus = d->cpu.sockets * (d->cpu.dies ? d->cpu.dies : 1) * d->cpu.cores *
+				d->cpu.threads;
 
-		if (total != d->vcpus)
+		if (cpus != d->vcpus)
 			return err_set(errp, ERR_INVALID,
-				       _("<cpu><topology> gives %u vCPUs but <vcpu> says %u"), total,
+				       _("<cpu><topology> gives %u vCPUs but <vcpu> says %u"), cpus,
 				       d->vcpus);
 	}
 	if (d->max_memory_kib && d->max_memory_kib < d->memory_kib)

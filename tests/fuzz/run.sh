@@ -17,5 +17,5 @@ clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I"$top" -I"$top/bui
 shared=${VIREO_SHARED_DIR:-$top/../shared}
 cp "$shared"/corpus/libvirt-xml/qemuxml2argvdata/*.xml "$out/corpus/" 2>/dev/null || true
 cd "$out"
-./fuzz-domain -max_total_time="$secs" -max_len=16384 -print_final_stats=1 \
+./fuzz-domain -max_total_time="$secs" -max_len=16384 -timeout=10 -print_final_stats=1 \
 	corpus 2>&1 | tail -25

@@ -46,8 +46,8 @@ vmm_skip_all() {
 
 # The child of a `timeout` we started, once it exists (timeout forks right away).
 vmm_child_of() {
-	local tpid=$1 i c
-	for i in $(seq 1 100); do
+	local tpid=$1 c
+	for _ in $(seq 1 100); do
 		c=$(cat "/proc/$tpid/task/$tpid/children" 2>/dev/null)
 		c=${c%% *}
 		[ -n "$c" ] && { echo "$c"; return 0; }
@@ -71,7 +71,9 @@ vmm_start() {
 }
 
 vmm_count_lines() {
-	grep -cFx -- "$2" "$T_TMP/$1.out" 2>/dev/null
+	local n
+	n=$(grep -cFx -- "$2" "$T_TMP/$1.out" 2>/dev/null)
+	echo "${n:-0}"
 }
 
 vmm_has_lines() {

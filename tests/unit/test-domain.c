@@ -267,6 +267,11 @@ static void missing_pieces_are_errors(void **state)
 		   ERR_INVALID, "target 'vda' is used twice");
 	fails_with("", "<disk type='file' device='disk'><target dev='vdb'/></disk>", ERR_INVALID,
 		   "<disk device='disk'>: <source> is missing");
+	/* Found by fuzzing: a huge controller number once meant 65536 implicit
+	 * controllers and minutes of work. */
+	fails_with("", "<disk type='file' device='disk'><source file='/a'/><target dev='hda'/>"
+		   "<address type='drive' controller='65535' bus='0' target='0' unit='0'/></disk>",
+		   ERR_INVALID, "controller='65535'>: '65535' is out of range (0 to 31)");
 }
 
 static void disks_get_buses_addresses_and_controllers(void **state)

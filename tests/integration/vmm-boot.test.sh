@@ -1,0 +1,69 @@
+#!/bin/bash
+# vireo-vmm boots the test guest (PVH) and reports its TAP; bad command lines are
+# refused with QEMU-style messages naming what is wrong.
+. "$VIREO_TEST_SRCDIR/tests/lib/tap.sh"
+. "$VIREO_TEST_SRCDIR/tests/lib/vmm.sh"
+t_tmpdir
+
+# Option errors need no /dev/kvm: they are refused before the VM is built.
+bad_cmdline() {	# NAME EXPECTED-TEXT ARG...
+	local name=$1 want=$2; shift 2
+	local out rc
+	out=$(timeout 10 "$VMM" "$@" </dev/null 2>&1); rc=$?
+	if [ $rc -eq 1 ] && grep -qF -- "$want" <<<"$out"; then
+		t_ok "$name"
+	else
+		t_fail "$name" "command: vireo-vmm $*" "expected status 1 and: $want" \
+			"got status $rc and: $out"
+	fi
+}
+
+bad_cmdline "an unknown option exits 1 naming it" \
+	"vireo-vmm: unsupported option -foo" -foo
+bad_cmdline "an unknown device property exits 1 naming property and device" \
+	"vireo-vmm: unknown property 'bogus' for device 'isa-serial'" \
+	-m 128 -nodefaults -display none -device isa-serial,bogus=1 -kernel "$GUEST"
+why=$(vmm_host_problem) && vmm_skip_all "$why" \
+	"a missing kernel file exits 1 naming the file" \
+	"a garbage kernel file exits 1 naming the file" \
+	"an empty kernel file exits 1 naming the file" \
+	"the test guest leaves through isa-debug-exit with status 1" \
+	"every TAP line of the test guest is ok"
+
+# The kernel is loaded once the VM exists, so these need /dev/kvm too.
+bad_cmdline "a missing kernel file exits 1 naming the file" \
+	"$T_TMP/no-such-kernel" \
+	-m 128 -nodefaults -display none -kernel "$T_TMP/no-such-kernel"
+yes "this is not a kernel" | head -c 65536 >"$T_TMP/garbage-kernel"
+bad_cmdline "a garbage kernel file exits 1 naming the file" \
+	"$T_TMP/garbage-kernel" \
+	-m 128 -nodefaults -display none -kernel "$T_TMP/garbage-kernel"
+: >"$T_TMP/empty-kernel"
+bad_cmdline "an empty kernel file exits 1 naming the file" \
+	"$T_TMP/empty-kernel" \
+	-m 128 -nodefaults -display none -kernel "$T_TMP/empty-kernel"
+
+# The guest's self-tests, serial on stdio.
+vmm_start boot -serial stdio -append test
+vmm_wait_exit 20
+rc=$VMM_RC
+if [ "$rc" = 1 ]; then
+	t_ok "the test guest leaves through isa-debug-exit with status 1"
+else
+	t_fail "the test guest leaves through isa-debug-exit with status 1" \
+		"status $rc" "$(vmm_log boot)"
+fi
+
+# The plan is 1..N, then exactly "ok 1" .. "ok N" in order and no "not ok".
+tap=$(vmm_tap_lines <"$T_TMP/boot.out")
+plan=$(grep -m1 -oE '^1\.\.[0-9]+$' <<<"$tap")
+n=${plan#1..}
+want=$(echo "$plan"; [ -n "$n" ] && [ "$n" -gt 0 ] && seq 1 "$n" | sed 's/^/ok /')
+got=$(sed -E 's/^((not )?ok [0-9]+).*/\1/' <<<"$tap")
+if [ -n "$n" ] && [ "$n" -gt 0 ] && [ "$got" = "$want" ]; then
+	t_ok "every TAP line of the test guest is ok"
+else
+	t_fail "every TAP line of the test guest is ok" "TAP lines:" "$tap" "$(vmm_log boot)"
+fi
+
+t_done
