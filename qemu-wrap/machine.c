@@ -220,7 +220,7 @@ static int add_optional_devices(struct machine *m, struct err **errp)
 			if (iobus_register(m->vm.pio, PVPANIC_IOBASE, PVPANIC_IOLEN, &pvpanic_io_ops,
 					   m->panic, errp) < 0)
 				return -1;
-		} else if (strcmp(d->driver, "isa-serial") != 0) {
+		} else if (strcmp(d->driver, "isa-serial") != 0 && !machine_virtio_driver(d->driver)) {
 			return err_set(errp, ERR_UNSUPPORTED,
 				       _("-device %s: this vireo-vmm does not provide it yet"), d->driver);
 		}
@@ -291,7 +291,8 @@ int machine_init(struct machine *m, const struct vmm_config *cfg, const struct l
 	if (vm_create(&m->vm, cfg->smp.cpus, cfg->mem_bytes, errp) < 0)
 		return -1;
 	if (open_chardevs(m, errp) < 0 || add_board(m, errp) < 0 || add_serials(m, errp) < 0 ||
-	    add_optional_devices(m, errp) < 0 || machine_load(m, errp) < 0 ||
+	    add_optional_devices(m, errp) < 0 || machine_add_virtio(m, errp) < 0 ||
+	    machine_load(m, errp) < 0 ||
 	    open_monitors(m, errp) < 0)
 		return -1;
 	m->request_src = evloop_add_fd(loop, m->vm.request_fd, EPOLLIN, on_requests, m, errp);
@@ -320,7 +321,9 @@ void machine_destroy(struct machine *m)
 		chardev_free(m->chardevs[i]);
 	free(m->qmps);
 	free(m->chardevs);
+	/* The host owns the PCI functions: free it before the virtio transports. */
 	pci_host_free(m->pci);
+	machine_free_virtio(m);
 	i8042_free(m->kbc);
 	rtc_free(m->rtc);
 	acpi_pm_free(m->pm);

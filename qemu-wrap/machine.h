@@ -23,6 +23,10 @@
 #include "qemu-wrap/qmp.h"
 
 #define MACHINE_MAX_UARTS 4
+#define MACHINE_MAX_VIRTIO 32
+
+struct virtio_pci;
+struct vdev;
 
 /* QMP's RunState names (query-status "status"). */
 enum machine_status {
@@ -38,6 +42,14 @@ struct machine_uart {
 	struct uart *uart;
 	struct chardev *chr;	/* NULL: output dropped */
 	struct machine *m;
+};
+
+/* A virtio device and its transport (machine_virtio.c). */
+struct machine_virtio {
+	struct virtio_pci *vp;
+	struct vdev *vdev;
+	void (*free_fn)(struct vdev *vdev);
+	struct chardev *chr;		/* the console's chardev, or NULL */
 };
 
 struct machine {
@@ -58,6 +70,8 @@ struct machine {
 	struct debug_exit *dbg;
 	struct pvpanic *panic;
 	struct pci_host *pci;
+	struct machine_virtio virtio[MACHINE_MAX_VIRTIO];
+	unsigned n_virtio;
 
 	enum machine_status status;
 	int exit_status;		/* what main() returns */
@@ -77,6 +91,12 @@ void machine_emit(struct machine *m, const char *event, json_object *data);
 int machine_reset(struct machine *m, struct err **errp);
 void machine_handle_requests(struct machine *m, unsigned requests);
 extern const struct qmp_machine_ops machine_qmp_ops;
+
+/* virtio devices (machine_virtio.c). */
+int machine_add_virtio(struct machine *m, struct err **errp);
+bool machine_virtio_driver(const char *driver);
+void machine_reset_virtio(struct machine *m);
+void machine_free_virtio(struct machine *m);
 
 /* Load kernel, initrd and ACPI tables into clean RAM and set the boot vCPU. */
 int machine_load(struct machine *m, struct err **errp);

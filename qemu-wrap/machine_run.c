@@ -73,6 +73,7 @@ int machine_reset(struct machine *m, struct err **errp)
 	i8042_reset(m->kbc);
 	rtc_reset(m->rtc);
 	acpi_pm_reset(m->pm);
+	machine_reset_virtio(m);
 	if (vm_reset_cpus(&m->vm, errp) < 0 || machine_load(m, errp) < 0) {
 		m->status = MACHINE_INTERNAL_ERROR;
 		return -1;

@@ -22,6 +22,7 @@ enum {
 	SYS_HALT = 2,		/* cli; hlt forever */
 	SYS_TRIPLE_FAULT = 3,	/* load an empty IDT and raise #UD: the CPU resets */
 	SYS_UD2 = 4,		/* ud2 at CPL0: tests the exception report */
+	SYS_MAP_UC = 5,		/* arg < 4 GiB: make its 2 MiB page uncached (PCD|PWT) */
 };
 #define SYS_PING_MAGIC	0x5ca1ab1e
 

@@ -229,6 +229,19 @@ static uint64_t handle_syscall(uint64_t nr, uint64_t arg)
 	case SYS_UD2:
 		__asm__ volatile("ud2");
 		return 0;
+	case SYS_MAP_UC: {
+		/* The identity map's 2 MiB PDE for arg (entry.S: pml4 -> pdpt -> pd0..pd3). */
+		uint64_t cr3, *pdpt, *pd;
+
+		if (arg >= (4ull << 30))
+			return (uint64_t)-1;
+		__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+		pdpt = (uint64_t *)(((uint64_t *)(cr3 & ~0xfffull))[0] & ~0xfffull);
+		pd = (uint64_t *)(pdpt[arg >> 30] & ~0xfffull);
+		pd[(arg >> 21) & 511] |= 0x18;		/* PCD | PWT */
+		__asm__ volatile("invlpg (%0)" : : "r"(arg) : "memory");
+		return 0;
+	}
 	default:
 		return (uint64_t)-1;
 	}

@@ -29,6 +29,9 @@ struct tg {
 	uint64_t tsc_khz;			/* 0 until calibrated */
 	struct acpi_info acpi;
 	bool acpi_ok;
+	bool hostile;				/* cmdline "hostile" */
+	bool console_echo;			/* cmdline "console-echo" */
+	bool skip;				/* set by a test: "ok N - name # SKIP why" */
 };
 
 /* A wait bounded both by TSC ticks and by a number of iterations (for a stuck TSC). */
@@ -49,7 +52,32 @@ bool test_irq(struct tg *g, char *why, size_t n);
 bool ticks_start(struct tg *g, unsigned hz);
 
 /* pci.c */
+#define PCI_MAX_FNS	64
+struct pci_fn {
+	uint8_t bus, dev, fn;
+	uint16_t vendor, device;
+	uint32_t class;		/* class, subclass, prog-if */
+};
 bool test_pci(struct tg *g, char *why, size_t n);
+const struct pci_fn *pci_functions(unsigned *count);
+uint32_t pci_read32(unsigned bus, unsigned dev, unsigned fn, unsigned off);
+uint16_t pci_read16(unsigned bus, unsigned dev, unsigned fn, unsigned off);
+uint8_t pci_read8(unsigned bus, unsigned dev, unsigned fn, unsigned off);
+void pci_write32(unsigned bus, unsigned dev, unsigned fn, unsigned off, uint32_t v);
+
+/* virtio.c: the virtio 1.x (modern PCI) drivers and their checks */
+bool test_vblk_init(struct tg *g, char *why, size_t n);
+bool test_vblk_read(struct tg *g, char *why, size_t n);
+bool test_vblk_write(struct tg *g, char *why, size_t n);
+bool test_vblk_id(struct tg *g, char *why, size_t n);
+bool test_vblk_discard(struct tg *g, char *why, size_t n);
+bool test_vblk_past_end(struct tg *g, char *why, size_t n);
+bool test_vblk_ro(struct tg *g, char *why, size_t n);
+bool test_vblk_hostile(struct tg *g, char *why, size_t n);
+bool test_vblk_reinit(struct tg *g, char *why, size_t n);
+bool test_vcon_hello(struct tg *g, char *why, size_t n);
+bool test_vcon_echo(struct tg *g, char *why, size_t n);
+bool test_vrng(struct tg *g, char *why, size_t n);
 
 /* rtc.c */
 bool test_rtc(struct tg *g, char *why, size_t n);

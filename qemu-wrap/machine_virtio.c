@@ -1,0 +1,319 @@
+/* The virtio devices of the machine, from -device options, with their back-ends
+ * from -drive / -blockdev / -add-fd (disks) and -chardev (the console).
+ *
+ *   -device virtio-blk-pci,drive=ID[,num-queues=N][,queue-size=M][,serial=S][,addr=0xS]
+ *   -device virtio-rng-pci[,rng=ID]
+ *   -device virtio-serial-pci[,addr=..] + -device virtconsole,chardev=ID
+ *
+ * vireo-vmm's console is the simple single-port virtio console (Linux's hvc0), not
+ * QEMU's multiport virtio-serial: virtio-serial-pci places it, virtconsole connects
+ * its chardev. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "drivers/block/raw.h"
+#include "drivers/virtio/blk.h"
+#include "drivers/virtio/console.h"
+#include "drivers/virtio/pci.h"
+#include "drivers/virtio/rng.h"
+#include "lib/util/i18n.h"
+#include "lib/util/mem.h"
+#include "lib/util/parse.h"
+#include "lib/util/str.h"
+#include "qemu-wrap/machine.h"
+
+static const char *prop(const struct vmm_device *d, const char *key)
+{
+	return vmm_props_get(&d->props, key);
+}
+
+/* "0x4" or "0x4.0x1" (QEMU's addr=) -> devfn; PCI_DEVFN_AUTO when absent. */
+static int parse_addr(const struct vmm_device *d, int *devfn, struct err **errp)
+{
+	const char *a = prop(d, "addr");
+	char *slot_s, *dot;
+	unsigned slot, fn = 0;
+	struct err *e = NULL;
+
+	*devfn = PCI_DEVFN_AUTO;
+	if (!a)
+		return 0;
+	slot_s = xstrdup(a);
+	dot = strchr(slot_s, '.');
+	if (dot)
+		*dot++ = '\0';
+	if (parse_uint(slot_s, 0, 31, &slot, &e) < 0 || (dot && parse_uint(dot, 0, 7, &fn, &e) < 0)) {
+		err_set(errp, ERR_INVALID, _("%s: addr=%s: %s"), d->driver, a, e->message);
+		err_free(e);
+		free(slot_s);
+		return -1;
+	}
+	free(slot_s);
+	*devfn = PCI_DEVFN(slot, fn);
+	return 0;
+}
+
+/* A file name of -drive/-blockdev: a path, or /dev/fdset/N from -add-fd. */
+static struct raw_image *open_image(struct machine *m, const char *file, bool ro,
+				    struct err **errp)
+{
+	unsigned set;
+
+	if (str_starts_with(file, "/dev/fdset/") &&
+	    parse_uint(file + strlen("/dev/fdset/"), 0, 65535, &set, NULL) == 0) {
+		for (size_t i = 0; i < m->cfg->n_add_fds; i++) {
+			if (m->cfg->add_fds[i].set != set)
+				continue;
+			int fd = dup(m->cfg->add_fds[i].fd);
+
+			if (fd < 0)
+				break;
+			struct raw_image *img = raw_open_fd(fd, file, ro, errp);
+
+			if (!img)
+				close(fd);
+			return img;
+		}
+		err_set(errp, ERR_NOT_FOUND, _("%s: no -add-fd with set=%u"), file, set);
+		return NULL;
+	}
+	return raw_open(file, ro, errp);
+}
+
+static const struct vmm_blockdev *find_blockdev(const struct vmm_config *cfg, const char *name)
+{
+	for (size_t i = 0; name && i < cfg->n_blockdevs; i++)
+		if (streq(cfg->blockdevs[i].node_name, name))
+			return &cfg->blockdevs[i];
+	return NULL;
+}
+
+static bool prop_on(const struct vmm_props *p, const char *key)
+{
+	bool b = false;
+	const char *v = vmm_props_get(p, key);
+
+	return v && parse_bool(v, &b, NULL) == 0 && b;
+}
+
+/* Resolve drive=ID: a -drive id, or a -blockdev raw format node over a file node. */
+static struct raw_image *open_drive(struct machine *m, const char *id, bool *ro,
+				    struct err **errp)
+{
+	const struct vmm_blockdev *fmt, *file;
+
+	for (size_t i = 0; id && i < m->cfg->n_drives; i++) {
+		const struct vmm_drive *dr = &m->cfg->drives[i];
+		const char *format = vmm_props_get(&dr->props, "format");
+		const char *path = vmm_props_get(&dr->props, "file");
+
+		if (!streq(dr->id, id))
+			continue;
+		if (format && strcmp(format, "raw") != 0) {
+			err_set(errp, ERR_UNSUPPORTED, _("-drive %s: format=%s (vireo-vmm reads raw images)"),
+				id, format);
+			return NULL;
+		}
+		if (!path) {
+			err_set(errp, ERR_INVALID, _("-drive %s: no file="), id);
+			return NULL;
+		}
+		*ro = prop_on(&dr->props, "readonly");
+		return open_image(m, path, *ro, errp);
+	}
+	fmt = find_blockdev(m->cfg, id);
+	if (!fmt) {
+		err_set(errp, ERR_NOT_FOUND, _("virtio-blk-pci: no drive or node '%s'"), id ? id : "");
+		return NULL;
+	}
+	if (!streq(fmt->driver, "raw")) {
+		/* A protocol node used directly: it is the file itself. */
+		file = fmt;
+	} else {
+		file = find_blockdev(m->cfg, vmm_props_get(&fmt->props, "file"));
+	}
+	if (!file || !vmm_props_get(&file->props, "filename")) {
+		err_set(errp, ERR_INVALID, _("-blockdev %s: no file node with a filename"), id);
+		return NULL;
+	}
+	*ro = prop_on(&fmt->props, "read-only");
+	return open_image(m, vmm_props_get(&file->props, "filename"), *ro, errp);
+}
+
+static int add_virtio(struct machine *m, const struct vmm_device *d, struct vdev *vdev,
+		      void (*free_fn)(struct vdev *), struct err **errp)
+{
+	struct virtio_pci_opts o;
+	struct machine_virtio *mv;
+	uint64_t vectors;
+	int devfn;
+
+	if (m->n_virtio >= MACHINE_MAX_VIRTIO) {
+		free_fn(vdev);
+		return err_set(errp, ERR_LIMIT, _("more than %d virtio devices"), MACHINE_MAX_VIRTIO);
+	}
+	virtio_pci_opts_init(&o);
+	if (parse_addr(d, &devfn, errp) < 0 ||
+	    (prop(d, "vectors") &&
+	     (vmm_props_uint(&d->props, d->driver, "vectors", 0, 2048, 0, &vectors, errp) < 0 ||
+	      (o.vectors = (int)vectors, false)))) {
+		free_fn(vdev);
+		return -1;
+	}
+	mv = &m->virtio[m->n_virtio];
+	mv->vdev = vdev;
+	mv->free_fn = free_fn;
+	mv->vp = virtio_pci_new(m->pci, devfn, vdev, &o, errp);
+	if (!mv->vp) {
+		free_fn(vdev);
+		mv->vdev = NULL;
+		return -1;
+	}
+	m->n_virtio++;
+	return 0;
+}
+
+static int add_blk(struct machine *m, const struct vmm_device *d, struct err **errp)
+{
+	struct virtio_blk_opts o = { 0 };
+	uint64_t nq, qs;
+	const char *serial = prop(d, "serial");
+	struct vdev *vdev;
+	bool ro = false;
+
+	if (vmm_props_uint(&d->props, d->driver, "num-queues", 1, 64, 1, &nq, errp) < 0 ||
+	    vmm_props_uint(&d->props, d->driver, "queue-size", 4, 1024, 256, &qs, errp) < 0)
+		return -1;
+	o.img = open_drive(m, prop(d, "drive"), &ro, errp);
+	if (!o.img)
+		return err_wrap(errp, ERR_INVALID, _("-device %s"), d->driver);
+	o.readonly = ro;
+	o.num_queues = (unsigned)nq;
+	o.queue_size = (unsigned)qs;
+	if (serial)
+		snprintf(o.serial, sizeof(o.serial), "%s", serial);
+	vdev = virtio_blk_new(&o, &m->vm.mem, m->log, errp);
+	if (!vdev) {
+		raw_close(o.img);
+		return -1;
+	}
+	return add_virtio(m, d, vdev, virtio_blk_free, errp);
+}
+
+/* ---- the console and its chardev ---- */
+
+static void console_tx(void *opaque, const void *buf, size_t len)
+{
+	struct machine_virtio *mv = opaque;
+
+	if (mv->chr)
+		chardev_write(mv->chr, buf, len);
+}
+
+static void console_rx_ready(void *opaque)
+{
+	struct machine_virtio *mv = opaque;
+
+	if (mv->chr)
+		chardev_accept_input(mv->chr);
+}
+
+static void chr_to_console(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct machine_virtio *mv = opaque;
+
+	virtio_console_receive(mv->vdev, buf, len);
+}
+
+static struct chardev *chardev_by_id(struct machine *m, const char *id)
+{
+	for (size_t i = 0; id && i < m->cfg->n_chardevs; i++)
+		if (streq(m->cfg->chardevs[i].id, id))
+			return m->chardevs[i];
+	return NULL;
+}
+
+static int add_console(struct machine *m, const struct vmm_device *serial_dev,
+		       struct err **errp)
+{
+	static const struct chardev_frontend fe = { .receive = chr_to_console };
+	const char *chr_id = NULL;
+	struct machine_virtio *mv;
+	struct vdev *vdev;
+
+	for (size_t i = 0; i < m->cfg->n_devices; i++)
+		if (streq(m->cfg->devices[i].driver, "virtconsole")) {
+			chr_id = vmm_props_get(&m->cfg->devices[i].props, "chardev");
+			break;
+		}
+	if (m->n_virtio >= MACHINE_MAX_VIRTIO)
+		return err_set(errp, ERR_LIMIT, _("more than %d virtio devices"), MACHINE_MAX_VIRTIO);
+	mv = &m->virtio[m->n_virtio];
+	mv->chr = chardev_by_id(m, chr_id);
+	if (chr_id && !mv->chr)
+		return err_set(errp, ERR_INVALID, _("virtconsole: no chardev '%s'"), chr_id);
+	vdev = virtio_console_new(&(struct virtio_console_opts){ .opaque = mv, .tx = console_tx,
+							       .rx_ready = console_rx_ready },
+				  &m->vm.mem, m->log, errp);
+	if (!vdev || add_virtio(m, serial_dev, vdev, virtio_console_free, errp) < 0)
+		return -1;
+	if (mv->chr && chardev_attach(mv->chr, &fe, mv, errp) < 0)
+		return -1;
+	return 0;
+}
+
+int machine_add_virtio(struct machine *m, struct err **errp)
+{
+	for (size_t i = 0; i < m->cfg->n_devices; i++) {
+		const struct vmm_device *d = &m->cfg->devices[i];
+		struct vdev *vdev;
+
+		if (streq(d->driver, "virtio-blk-pci")) {
+			if (add_blk(m, d, errp) < 0)
+				return -1;
+		} else if (streq(d->driver, "virtio-rng-pci")) {
+			vdev = virtio_rng_new(&m->vm.mem, m->log, errp);
+			if (!vdev || add_virtio(m, d, vdev, virtio_rng_free, errp) < 0)
+				return -1;
+		} else if (streq(d->driver, "virtio-serial-pci")) {
+			if (add_console(m, d, errp) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+bool machine_virtio_driver(const char *driver)
+{
+	static const char *const names[] = { "virtio-blk-pci", "virtio-rng-pci",
+					     "virtio-serial-pci", "virtconsole", NULL };
+
+	for (size_t i = 0; names[i]; i++)
+		if (streq(driver, names[i]))
+			return true;
+	return false;
+}
+
+void machine_reset_virtio(struct machine *m)
+{
+	for (unsigned i = 0; i < m->n_virtio; i++)
+		virtio_pci_reset(m->virtio[i].vp);
+}
+
+void machine_free_virtio(struct machine *m)
+{
+	for (unsigned i = 0; i < m->n_virtio; i++) {
+		struct machine_virtio *mv = &m->virtio[i];
+
+		if (mv->chr)
+			chardev_detach(mv->chr);
+		virtio_pci_free(mv->vp);
+		if (mv->vdev)
+			mv->free_fn(mv->vdev);
+	}
+	m->n_virtio = 0;
+}
