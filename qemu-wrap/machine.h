@@ -50,6 +50,10 @@ struct machine_virtio {
 	struct vdev *vdev;
 	void (*free_fn)(struct vdev *vdev);
 	struct chardev *chr;		/* the console's chardev, or NULL */
+	/* Console input the guest has no buffers for yet (flushed on rx_ready). */
+	pthread_mutex_t rx_lock;
+	uint8_t rx_pending[4096];
+	size_t rx_len;
 };
 
 struct machine {

@@ -214,19 +214,50 @@ static void console_tx(void *opaque, const void *buf, size_t len)
 		chardev_write(mv->chr, buf, len);
 }
 
-static void console_rx_ready(void *opaque)
+/* Hand pending input to the guest; what does not fit waits for rx_ready. */
+static void console_flush_rx(struct machine_virtio *mv)
 {
-	struct machine_virtio *mv = opaque;
+	size_t n;
 
-	if (mv->chr)
+	pthread_mutex_lock(&mv->rx_lock);
+	n = mv->rx_len ? virtio_console_receive(mv->vdev, mv->rx_pending, mv->rx_len) : 0;
+	memmove(mv->rx_pending, mv->rx_pending + n, mv->rx_len - n);
+	mv->rx_len -= n;
+	pthread_mutex_unlock(&mv->rx_lock);
+	if (n && mv->chr)
 		chardev_accept_input(mv->chr);
 }
 
+/* The guest posted receive buffers (vCPU thread). */
+static void console_rx_ready(void *opaque)
+{
+	console_flush_rx(opaque);
+}
+
+/* Input from the chardev (main thread): queue, then try to deliver. */
 static void chr_to_console(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct machine_virtio *mv = opaque;
 
-	virtio_console_receive(mv->vdev, buf, len);
+	pthread_mutex_lock(&mv->rx_lock);
+	if (len > sizeof(mv->rx_pending) - mv->rx_len)
+		len = sizeof(mv->rx_pending) - mv->rx_len;	/* can_receive bounds this */
+	memcpy(mv->rx_pending + mv->rx_len, buf, len);
+	mv->rx_len += len;
+	pthread_mutex_unlock(&mv->rx_lock);
+	console_flush_rx(mv);
+}
+
+/* Stop reading the chardev while the pending buffer is full. */
+static size_t console_can_receive(void *opaque)
+{
+	struct machine_virtio *mv = opaque;
+	size_t room;
+
+	pthread_mutex_lock(&mv->rx_lock);
+	room = sizeof(mv->rx_pending) - mv->rx_len;
+	pthread_mutex_unlock(&mv->rx_lock);
+	return room;
 }
 
 static struct chardev *chardev_by_id(struct machine *m, const char *id)
@@ -240,7 +271,8 @@ static struct chardev *chardev_by_id(struct machine *m, const char *id)
 static int add_console(struct machine *m, const struct vmm_device *serial_dev,
 		       struct err **errp)
 {
-	static const struct chardev_frontend fe = { .receive = chr_to_console };
+	static const struct chardev_frontend fe = { .receive = chr_to_console,
+						    .can_receive = console_can_receive };
 	const char *chr_id = NULL;
 	struct machine_virtio *mv;
 	struct vdev *vdev;
@@ -253,6 +285,7 @@ static int add_console(struct machine *m, const struct vmm_device *serial_dev,
 	if (m->n_virtio >= MACHINE_MAX_VIRTIO)
 		return err_set(errp, ERR_LIMIT, _("more than %d virtio devices"), MACHINE_MAX_VIRTIO);
 	mv = &m->virtio[m->n_virtio];
+	pthread_mutex_init(&mv->rx_lock, NULL);
 	mv->chr = chardev_by_id(m, chr_id);
 	if (chr_id && !mv->chr)
 		return err_set(errp, ERR_INVALID, _("virtconsole: no chardev '%s'"), chr_id);

@@ -180,8 +180,10 @@ static void con_reset(struct vdev *vdev)
 {
 	struct virtio_console *c = to_con(vdev);
 
+	/* The back-end may hold input the old driver never took: ask for it again at
+	 * the first receive kick (rx_ready with nothing pending is harmless). */
 	pthread_mutex_lock(&c->rx_lock);
-	c->rx_wanted = false;
+	c->rx_wanted = true;
 	pthread_mutex_unlock(&c->rx_lock);
 	pthread_mutex_lock(&c->tx_lock);	/* waits out a transmit in progress */
 	pthread_mutex_unlock(&c->tx_lock);
