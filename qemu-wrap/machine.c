@@ -284,6 +284,7 @@ int machine_init(struct machine *m, const struct vmm_config *cfg, const struct l
 		 struct evloop *loop, struct err **errp)
 {
 	memset(m, 0, sizeof(*m));
+	m->main_thread = pthread_self();
 	m->cfg = cfg;
 	m->log = log;
 	m->loop = loop;

@@ -24,6 +24,7 @@
 
 #define MACHINE_MAX_UARTS 4
 #define MACHINE_MAX_VIRTIO 32
+#define VDEV_QUEUES_MAX_IOEVENT 64
 
 struct virtio_pci;
 struct vdev;
@@ -54,6 +55,12 @@ struct machine_virtio {
 	pthread_mutex_t rx_lock;
 	uint8_t rx_pending[4096];
 	size_t rx_len;
+	/* Queue kicks through KVM ioeventfds, served by the main loop. */
+	struct machine *m;
+	int kick_fd[VDEV_QUEUES_MAX_IOEVENT];
+	struct ev_source *kick_src[VDEV_QUEUES_MAX_IOEVENT];
+	uint64_t kick_gpa[VDEV_QUEUES_MAX_IOEVENT];
+	bool kick_live[VDEV_QUEUES_MAX_IOEVENT];
 };
 
 struct machine {
@@ -77,6 +84,7 @@ struct machine {
 	struct machine_virtio virtio[MACHINE_MAX_VIRTIO];
 	unsigned n_virtio;
 
+	pthread_t main_thread;		/* the loop's thread (ioeventfd setup) */
 	enum machine_status status;
 	int exit_status;		/* what main() returns */
 	uint64_t rsdp_gpa;

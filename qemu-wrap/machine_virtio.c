@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "drivers/block/raw.h"
@@ -144,6 +146,66 @@ static struct raw_image *open_drive(struct machine *m, const char *id, bool *ro,
 	return open_image(m, vmm_props_get(&file->props, "filename"), *ro, errp);
 }
 
+/* ---- kicks through ioeventfd: a queue notify does not stop the vCPU ---- */
+
+static void on_kick(struct evloop *loop, struct ev_source *src, int fd, uint32_t events,
+		    void *data)
+{
+	struct machine_virtio *mv = data;
+	uint64_t n;
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	for (unsigned q = 0; q < VDEV_QUEUES_MAX_IOEVENT; q++)
+		if (mv->kick_fd[q] == fd)
+			virtio_pci_queue_kick(mv->vp, q);
+}
+
+static int kvm_ioeventfd(struct machine *m, int fd, uint64_t gpa, unsigned len, bool assign)
+{
+	struct kvm_ioeventfd io = { .addr = gpa, .len = len, .fd = fd,
+				    .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN };
+
+	return ioctl(m->vm.vm_fd, KVM_IOEVENTFD, &io);
+}
+
+/* The transport's hook: (de)assign queue qidx's notify address. The eventfd and its
+ * loop source are made once, on the main thread (at device creation); later calls
+ * (a guest moving the BAR, from a vCPU thread) only toggle KVM's registration. */
+static int ioeventfd_hook(void *ctx, uint64_t gpa, unsigned len, unsigned qidx, bool assign)
+{
+	struct machine_virtio *mv = ctx;
+	struct machine *m = mv->m;
+
+	if (qidx >= VDEV_QUEUES_MAX_IOEVENT)
+		return -1;
+	if (mv->kick_live[qidx]) {
+		kvm_ioeventfd(m, mv->kick_fd[qidx], mv->kick_gpa[qidx], len, false);
+		mv->kick_live[qidx] = false;
+	}
+	if (!assign)
+		return 0;
+	if (mv->kick_fd[qidx] < 0) {
+		if (!pthread_equal(pthread_self(), m->main_thread))
+			return -1;	/* keep the MMIO path */
+		mv->kick_fd[qidx] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (mv->kick_fd[qidx] < 0)
+			return -1;
+		mv->kick_src[qidx] = evloop_add_fd(m->loop, mv->kick_fd[qidx], EPOLLIN, on_kick, mv,
+						   NULL);
+		if (!mv->kick_src[qidx]) {
+			close(mv->kick_fd[qidx]);
+			mv->kick_fd[qidx] = -1;
+			return -1;
+		}
+	}
+	if (kvm_ioeventfd(m, mv->kick_fd[qidx], gpa, len, true) < 0)
+		return -1;
+	mv->kick_gpa[qidx] = gpa;
+	mv->kick_live[qidx] = true;
+	return 0;
+}
+
 static int add_virtio(struct machine *m, const struct vmm_device *d, struct vdev *vdev,
 		      void (*free_fn)(struct vdev *), struct err **errp)
 {
@@ -157,6 +219,12 @@ static int add_virtio(struct machine *m, const struct vmm_device *d, struct vdev
 		return err_set(errp, ERR_LIMIT, _("more than %d virtio devices"), MACHINE_MAX_VIRTIO);
 	}
 	virtio_pci_opts_init(&o);
+	mv = &m->virtio[m->n_virtio];
+	mv->m = m;
+	for (unsigned q = 0; q < VDEV_QUEUES_MAX_IOEVENT; q++)
+		mv->kick_fd[q] = -1;
+	o.ioeventfd = ioeventfd_hook;
+	o.ctx = mv;
 	if (parse_addr(d, &devfn, errp) < 0 ||
 	    (prop(d, "vectors") &&
 	     (vmm_props_uint(&d->props, d->driver, "vectors", 0, 2048, 0, &vectors, errp) < 0 ||
@@ -164,7 +232,6 @@ static int add_virtio(struct machine *m, const struct vmm_device *d, struct vdev
 		free_fn(vdev);
 		return -1;
 	}
-	mv = &m->virtio[m->n_virtio];
 	mv->vdev = vdev;
 	mv->free_fn = free_fn;
 	mv->vp = virtio_pci_new(m->pci, devfn, vdev, &o, errp);
@@ -345,6 +412,14 @@ void machine_free_virtio(struct machine *m)
 		if (mv->chr)
 			chardev_detach(mv->chr);
 		virtio_pci_free(mv->vp);
+		for (unsigned q = 0; q < VDEV_QUEUES_MAX_IOEVENT; q++) {
+			if (mv->kick_fd[q] < 0)
+				continue;
+			if (mv->kick_live[q])
+				kvm_ioeventfd(m, mv->kick_fd[q], mv->kick_gpa[q], 2, false);
+			evloop_remove(mv->kick_src[q]);
+			close(mv->kick_fd[q]);
+		}
 		if (mv->vdev)
 			mv->free_fn(mv->vdev);
 	}
