@@ -3,7 +3,7 @@
 # with one line "N passed, N failed, N skipped". Exit status 0 only if nothing failed.
 #
 #   bash run-tests.sh                         everything
-#   bash run-tests.sh unit|asan|integration|distcheck   one suite
+#   bash run-tests.sh unit|asan|integration|rig|distcheck   one suite
 #   bash run-tests.sh integration NAME...     some integration tests (tests/integration/NAME.test.sh)
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -76,6 +76,22 @@ run_integration() {
 	fi
 }
 
+# The hardware-virtualization rig (tests/rig): real Linux guests on KVM inside QEMU TCG.
+run_rig() {
+	if ! build_tree build; then count rig 0 1 0; return; fi
+	local out line
+	out=$(VIREO_TEST_BUILDDIR=$top/build VIREO_TEST_SRCDIR=$top \
+		bash tests/rig/run smoke vhost-present vmm-linux 2>&1)
+	printf '%s\n' "$out" | grep -E '^(not ok|ok .*# SKIP|#)' | sed 's/^/[rig] /' | head -60
+	line=$(printf '%s\n' "$out" | tail -1)
+	if [[ $line =~ ^rig:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+		count rig "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+	else
+		printf '%s\n' "$out" | tail -20
+		count rig 0 1 0
+	fi
+}
+
 run_distcheck() {
 	if ! build_tree build; then count distcheck 0 1 0; return; fi
 	if make -C build distcheck >build/distcheck.out 2>&1; then
@@ -90,13 +106,15 @@ all)
 	run_unit unit build
 	run_unit unit-asan build-asan --enable-sanitizers
 	run_integration
+	run_rig
 	run_distcheck
 	;;
+rig) run_rig ;;
 unit) run_unit unit build ;;
 asan) run_unit unit-asan build-asan --enable-sanitizers ;;
 integration) run_integration "$@" ;;
 distcheck) run_distcheck ;;
-*) echo "unknown suite '$suite' (all, unit, asan, integration, distcheck)" >&2; exit 2 ;;
+*) echo "unknown suite '$suite' (all, unit, asan, integration, rig, distcheck)" >&2; exit 2 ;;
 esac
 
 echo "$total_pass passed, $total_fail failed, $total_skip skipped"
