@@ -33,6 +33,9 @@ int gmem_init(struct gmem *m, uint64_t size, struct err **errp)
 		err_set_errno(errp, NULL, errno, _("cannot map guest RAM"));
 		goto fail;
 	}
+	/* Huge pages where the kernel allows them for shared memory: every first touch
+	 * of guest RAM is a (nested) page fault, 512 times fewer with 2 MiB pages. */
+	madvise(m->base, size, MADV_HUGEPAGE);
 	m->size = size;
 	low = size < GMEM_LOW_LIMIT ? size : GMEM_LOW_LIMIT;
 	m->slots[0] = (struct gmem_slot){ .gpa = 0, .size = low, .host = m->base, .offset = 0 };

@@ -93,7 +93,8 @@ static int create_vcpu(struct vm *vm, unsigned index, struct err **errp)
 	if (set_vcpu_cpuid(vm, c, errp) < 0)
 		return -1;
 	if (ioctl(c->fd, KVM_GET_LAPIC, &c->lapic0) < 0 ||
-	    ioctl(c->fd, KVM_GET_MP_STATE, &c->mp0) < 0)
+	    ioctl(c->fd, KVM_GET_MP_STATE, &c->mp0) < 0 ||
+	    ioctl(c->fd, KVM_GET_SREGS, &c->sregs0) < 0)
 		return kvm_ioctl_err(errp, "saving the vCPU's power-on state");
 	return 0;
 }
@@ -485,6 +486,27 @@ void vm_stop_threads(struct vm *vm)
 	}
 }
 
+/* Turn off KVM's paravirtual features the last boot enabled (kvmclock, steal time,
+ * async page faults, PV EOI): otherwise KVM keeps writing into the new boot's memory
+ * at addresses the old kernel chose. A write the host does not know is skipped. */
+static void reset_pv_msrs(struct vcpu *c)
+{
+	static const uint32_t pv_msrs[] = {
+		0x11, 0x12,				/* MSR_KVM_WALL_CLOCK, SYSTEM_TIME */
+		0x4b564d00, 0x4b564d01,			/* the _NEW variants */
+		0x4b564d02, 0x4b564d03, 0x4b564d04,	/* ASYNC_PF_EN, STEAL_TIME, PV_EOI_EN */
+	};
+
+	for (size_t i = 0; i < sizeof(pv_msrs) / sizeof(pv_msrs[0]); i++) {
+		struct {
+			struct kvm_msrs hdr;
+			struct kvm_msr_entry e;
+		} one = { .hdr.nmsrs = 1, .e.index = pv_msrs[i], .e.data = 0 };
+
+		ioctl(c->fd, KVM_SET_MSRS, &one);
+	}
+}
+
 int vm_reset_cpus(struct vm *vm, struct err **errp)
 {
 	for (unsigned i = 0; i < 3; i++)
@@ -495,9 +517,13 @@ int vm_reset_cpus(struct vm *vm, struct err **errp)
 	for (unsigned i = 0; i < vm->ncpus; i++) {
 		struct vcpu *c = &vm->vcpus[i];
 
-		if (ioctl(c->fd, KVM_SET_LAPIC, &c->lapic0) < 0 ||
+		/* sregs first: they carry the APIC base (and x2APIC mode) the LAPIC
+		 * state must match. */
+		if (ioctl(c->fd, KVM_SET_SREGS, &c->sregs0) < 0 ||
+		    ioctl(c->fd, KVM_SET_LAPIC, &c->lapic0) < 0 ||
 		    ioctl(c->fd, KVM_SET_MP_STATE, &c->mp0) < 0)
 			return kvm_ioctl_err(errp, "restoring a vCPU's power-on state");
+		reset_pv_msrs(c);
 	}
 	return 0;
 }

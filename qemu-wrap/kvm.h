@@ -39,6 +39,7 @@ struct vcpu {
 	/* The state right after creation, restored on reset. */
 	struct kvm_lapic_state lapic0;
 	struct kvm_mp_state mp0;
+	struct kvm_sregs sregs0;
 };
 
 struct vm {

@@ -126,13 +126,14 @@ int loader_linux_load(struct gmem *m, const void *image, size_t len, const char 
 
 	if (loader_bzimage_parse(img, len, name, &info, errp) < 0)
 		return -1;
-	/* The kernel decompresses in place: it needs init_size bytes at its load address. */
-	kernel_end = KERNEL_LOAD_GPA + (info.init_size > info.kernel_size ? info.init_size
-									   : info.kernel_size);
+	/* The kernel decompresses to its preferred address (16 MiB for Debian's) when
+	 * loaded below it, and needs init_size bytes there. */
+	kernel_end = (info.pref_address > KERNEL_LOAD_GPA ? info.pref_address : KERNEL_LOAD_GPA) +
+		     (info.init_size > info.kernel_size ? info.init_size : info.kernel_size);
 	if (kernel_end > gmem_low_top(m) ||
 	    gmem_write(m, KERNEL_LOAD_GPA, img + info.setup_size, info.kernel_size) < 0)
-		return err_set(errp, ERR_INVALID, _("%s: the kernel needs %llu MiB of RAM at 1 MiB"),
-			       name, (unsigned long long)(kernel_end >> 20));
+		return err_set(errp, ERR_INVALID, _("%s: the kernel needs at least %llu MiB of RAM"),
+			       name, (unsigned long long)((kernel_end + (1 << 20) - 1) >> 20));
 	zp = gmem_ptr(m, BOOT_ZERO_PAGE_GPA, 4096);
 	if (!zp)
 		return err_set(errp, ERR_INTERNAL, _("guest RAM too small for boot_params"));
