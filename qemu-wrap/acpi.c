@@ -2,10 +2,13 @@
  * and keeps the table small). Every table's checksum is computed last. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/util/buf.h"
 #include "lib/util/i18n.h"
+#include "lib/util/mem.h"
+#include "drivers/bus/pci.h"
 #include "qemu-wrap/acpi.h"
 #include "qemu-wrap/loader.h"
 
@@ -70,21 +73,190 @@ static uint64_t put_table(struct acpi_writer *w, void *table, uint32_t len)
 	return at;
 }
 
-/* DSDT: only \_S5, the package ACPI's S5 sleep needs: SLP_TYPa = SLP_TYPb = 5. */
+/* ---- a little AML writer for the DSDT ---- */
+
+struct aml {
+	uint8_t buf[8192];
+	size_t len;
+	bool overflow;
+};
+
+static void aml_byte(struct aml *a, uint8_t b)
+{
+	if (a->len < sizeof(a->buf))
+		a->buf[a->len++] = b;
+	else
+		a->overflow = true;
+}
+
+static void aml_bytes(struct aml *a, const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		aml_byte(a, ((const uint8_t *)p)[i]);
+}
+
+static void aml_dword(struct aml *a, uint32_t v)
+{
+	for (unsigned i = 0; i < 4; i++)
+		aml_byte(a, (uint8_t)(v >> (8 * i)));
+}
+
+/* Integer constants: Zero/One or the smallest prefix that holds v. */
+static void aml_int(struct aml *a, uint32_t v)
+{
+	if (v == 0) {
+		aml_byte(a, 0x00);		/* ZeroOp */
+	} else if (v == 1) {
+		aml_byte(a, 0x01);		/* OneOp */
+	} else if (v <= 0xff) {
+		aml_byte(a, 0x0a);		/* BytePrefix */
+		aml_byte(a, (uint8_t)v);
+	} else {
+		aml_byte(a, 0x0c);		/* DWordPrefix */
+		aml_dword(a, v);
+	}
+}
+
+/* Open a PkgLength-framed object: reserve 3 length bytes (up to 1 MiB); close it
+ * with aml_close, which moves the body if a shorter encoding fits. */
+static size_t aml_open(struct aml *a)
+{
+	size_t at = a->len;
+
+	aml_byte(a, 0);
+	aml_byte(a, 0);
+	aml_byte(a, 0);
+	return at;
+}
+
+static void aml_close(struct aml *a, size_t at)
+{
+	size_t body = a->len - at - 3, n, total;
+
+	if (a->overflow)
+		return;
+	/* PkgLength counts itself: 1 byte up to 63, else 1 + n bytes of 4/8/8 bits. */
+	n = body + 1 <= 63 ? 1 : body + 2 <= 0xfff ? 2 : 3;
+	total = body + n;
+	memmove(a->buf + at + n, a->buf + at + 3, body);
+	a->len = at + n + body;
+	if (n == 1) {
+		a->buf[at] = (uint8_t)total;
+	} else {
+		a->buf[at] = (uint8_t)(((n - 1) << 6) | (total & 0x0f));
+		a->buf[at + 1] = (uint8_t)(total >> 4);
+		if (n == 3)
+			a->buf[at + 2] = (uint8_t)(total >> 12);
+	}
+}
+
+static void aml_name(struct aml *a, const char *seg4)
+{
+	aml_byte(a, 0x08);			/* NameOp */
+	aml_bytes(a, seg4, 4);
+}
+
+/* The host bridge's resources: buses 0-255, conf1, the I/O ports around it, and the
+ * 32-bit MMIO window where PCI BARs live (drivers/bus/pci.h). */
+static void aml_pci_crs(struct aml *a)
+{
+	static const uint8_t crs[] = {
+		/* WordBusNumber 0-255 */
+		0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x00,
+		0x00, 0x00, 0x00, 0x01,
+		/* IO 0xcf8, 8 ports (conf1) */
+		0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08,
+		/* WordIO 0x0000-0x0cf7 */
+		0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0x00, 0x00, 0x00, 0x00, 0xf7, 0x0c,
+		0x00, 0x00, 0xf8, 0x0c,
+		/* WordIO 0x0d00-0xffff */
+		0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0x00, 0x00, 0x00, 0x0d, 0xff, 0xff,
+		0x00, 0x00, 0x00, 0xf3,
+		/* DWordMemory 0xe0000000-0xfebfffff, read-write, non-cacheable */
+		0x87, 0x17, 0x00, 0x00, 0x0c, 0x01, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0xe0, 0xff, 0xff, 0xbf, 0xfe, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0xc0, 0x1e,
+		/* EndTag */
+		0x79, 0x00,
+	};
+	size_t at;
+
+	aml_name(a, "_CRS");
+	aml_byte(a, 0x11);			/* BufferOp */
+	at = aml_open(a);
+	aml_int(a, sizeof(crs));
+	aml_bytes(a, crs, sizeof(crs));
+	aml_close(a, at);
+}
+
+/* _PRT: every slot's INTA-D to its GSI (the same swizzle the bridge uses). */
+static void aml_pci_prt(struct aml *a)
+{
+	size_t at, pkg;
+
+	aml_name(a, "_PRT");
+	aml_byte(a, 0x12);			/* PackageOp */
+	at = aml_open(a);
+	aml_byte(a, 31 * 4);			/* NumElements */
+	for (unsigned slot = 1; slot < 32; slot++) {
+		for (unsigned pin = 0; pin < 4; pin++) {
+			aml_byte(a, 0x12);
+			pkg = aml_open(a);
+			aml_byte(a, 4);
+			aml_int(a, (slot << 16) | 0xffff);
+			aml_int(a, pin);
+			aml_int(a, 0);		/* no link device: the GSI below */
+			aml_int(a, pci_intx_gsi(slot, pin + 1));
+			aml_close(a, pkg);
+		}
+	}
+	aml_close(a, at);
+}
+
+/* DSDT: \_SB.PCI0 (so an ACPI guest such as Linux finds the PCI bus: it does not
+ * probe conf1 by itself when ACPI is on) and \_S5 (SLP_TYPa = SLP_TYPb = 5). */
 static uint64_t build_dsdt(struct acpi_writer *w)
 {
-	static const uint8_t aml[] = {
+	static const uint8_t s5[] = {
 		0x08, '_', 'S', '5', '_',	/* NameOp "_S5_" */
 		0x12, 0x08, 0x04,		/* PackageOp, PkgLength 8, 4 elements */
 		0x0a, ACPI_S5_SLP_TYP,		/* BytePrefix 5 */
 		0x0a, ACPI_S5_SLP_TYP,
 		0x00, 0x00,			/* Zero, Zero */
 	};
-	uint8_t t[sizeof(struct acpi_header) + sizeof(aml)];
+	struct aml *a = xzalloc(sizeof(*a));
+	uint8_t *t = xzalloc(sizeof(struct acpi_header) + sizeof(a->buf));
+	size_t scope, dev;
+	uint64_t at = 0;
 
-	header((struct acpi_header *)t, "DSDT", sizeof(t), 2);
-	memcpy(t + sizeof(struct acpi_header), aml, sizeof(aml));
-	return put_table(w, t, sizeof(t));
+	aml_byte(a, 0x10);			/* ScopeOp */
+	scope = aml_open(a);
+	aml_bytes(a, "\\_SB_", 5);
+	aml_bytes(a, "\x5b\x82", 2);		/* DeviceOp */
+	dev = aml_open(a);
+	aml_bytes(a, "PCI0", 4);
+	aml_name(a, "_HID");
+	aml_int(a, 0x030ad041);		/* EisaId ("PNP0A03") */
+	aml_name(a, "_UID");
+	aml_int(a, 0);
+	aml_name(a, "_ADR");
+	aml_int(a, 0);
+	aml_name(a, "_BBN");
+	aml_int(a, 0);
+	aml_pci_crs(a);
+	aml_pci_prt(a);
+	aml_close(a, dev);
+	aml_close(a, scope);
+	aml_bytes(a, s5, sizeof(s5));
+	if (!a->overflow) {
+		header((struct acpi_header *)t, "DSDT",
+		       (uint32_t)(sizeof(struct acpi_header) + a->len), 2);
+		memcpy(t + sizeof(struct acpi_header), a->buf, a->len);
+		at = put_table(w, t, (uint32_t)(sizeof(struct acpi_header) + a->len));
+	}
+	free(t);
+	free(a);
+	return at;
 }
 
 static void put16(uint8_t *t, size_t off, uint16_t v) { memcpy(t + off, &v, 2); }
