@@ -35,13 +35,14 @@ static void on_panicked(void *opaque)
 	vm_post_request(&((struct machine *)opaque)->vm, VM_REQ_PANIC);
 }
 
+/* The PCI host's MSI delivery; ctx is the struct vm, as for its INTx irq_set. */
 static int msi_send(void *ctx, uint64_t addr, uint32_t data)
 {
-	struct machine *m = ctx;
+	struct vm *vm = ctx;
 	struct kvm_msi msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32),
 			       .data = data };
 
-	return ioctl(m->vm.vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -1 : 0;
+	return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -1 : 0;
 }
 
 static struct irq_line irq_for(struct machine *m, unsigned gsi)
