@@ -1083,3 +1083,300 @@ bool test_vrng(struct tg *g, char *why, size_t n)
 	vdev_reset(g, &d);
 	return true;
 }
+
+/* ---- blkbench: virtio-blk throughput (cmdline "blkbench") --------------------------------- */
+
+/*
+ * Not a check: queue 0 is set up again with a larger ring of its own (up to BB_QMAX
+ * entries) so that up to BB_QD_MAX requests can be in flight, then the guest measures
+ * 4 KiB random reads at queue depth 1 and BB_QD_MAX, and sequential 1 MiB reads and
+ * writes over the first 64 MiB, each for about BB_MS ms (TSC). Completions are polled.
+ * The buffers and the ring sit at fixed addresses from 16 MiB up (not in .bss: the boot
+ * code would zero them at CPL0, which PVM emulates one instruction at a time).
+ */
+#define BB_QMAX		256
+#define BB_QD_MAX	32
+#define BB_MS		1000
+#define BB_SPAN		(64ull << 20)
+#define BB_SEQ_LEN	(1u << 20)
+#define BB_BASE		0x1000000ull			/* 16 MiB */
+#define BB_SEQ_BUF	BB_BASE				/* 1 MiB */
+#define BB_PAGES	(BB_SEQ_BUF + BB_SEQ_LEN)	/* BB_QD_MAX x 4 KiB */
+#define BB_HDRS		(BB_PAGES + BB_QD_MAX * 4096ull)	/* 32 bytes per slot */
+#define BB_RING		(BB_HDRS + 4096)		/* desc, avail, used: a page each */
+#define BB_END		(BB_RING + 3 * 4096)
+
+struct bb_avail {
+	uint16_t flags;
+	uint16_t idx;
+	uint16_t ring[BB_QMAX];
+	uint16_t used_event;
+};
+
+struct bb_used {
+	uint16_t flags;
+	uint16_t idx;
+	struct vring_used_elem ring[BB_QMAX];
+	uint16_t avail_event;
+};
+_Static_assert(BB_QMAX * sizeof(struct vring_desc) <= 4096, "bb desc page");
+_Static_assert(sizeof(struct bb_used) <= 4096, "bb used page");
+
+static struct {
+	struct vring_desc *desc;
+	struct bb_avail *avail;
+	struct bb_used *used;
+	uint16_t size, avail_idx, last_used;
+	uint64_t notify;
+	uint64_t khz;
+	uint64_t seed;
+} bq;
+
+static bool bb_setup(struct tg *g, char *why, size_t n)
+{
+	struct vdev *d = &blk.d;
+	uint16_t size, noff;
+
+	if (!vdev_begin(g, d, BLK_WANTED, why, n))
+		return false;
+	mw16(d->common + CC_Q_SELECT, 0);
+	size = mr16(d->common + CC_Q_SIZE);
+	if (size > BB_QMAX)
+		size = BB_QMAX;
+	if (size < 4 || (size & (size - 1))) {
+		gsnprintf(why, n, "queue 0: size %u", size);
+		return false;
+	}
+	memset((void *)(uintptr_t)BB_RING, 0, 3 * 4096);
+	memset(&bq, 0, sizeof(bq));
+	bq.desc = (struct vring_desc *)(uintptr_t)BB_RING;
+	bq.avail = (struct bb_avail *)(uintptr_t)(BB_RING + 4096);
+	bq.used = (struct bb_used *)(uintptr_t)(BB_RING + 8192);
+	bq.size = size;
+	mw16(d->common + CC_Q_SIZE, size);
+	mw16(d->common + CC_Q_MSIX, 0xffff);
+	noff = mr16(d->common + CC_Q_NOFF);
+	bq.notify = d->notify + (uint64_t)noff * d->notify_mult;
+	mw64(d->common + CC_Q_DESC, BB_RING);
+	mw64(d->common + CC_Q_AVAIL, BB_RING + 4096);
+	mw64(d->common + CC_Q_USED, BB_RING + 8192);
+	mw16(d->common + CC_Q_ENABLE, 1);
+	return vdev_driver_ok(d, why, n);
+}
+
+/* Puts head into the available ring; notifies unless `defer` or the device said not to. */
+static void bb_publish(uint16_t head, bool defer)
+{
+	bq.avail->ring[bq.avail_idx % bq.size] = head;
+	barrier();
+	bq.avail_idx++;
+	*(volatile uint16_t *)&bq.avail->idx = bq.avail_idx;
+	if (defer)
+		return;
+	mb();
+	if (!(*(volatile uint16_t *)&bq.used->flags & 1))	/* VRING_USED_F_NO_NOTIFY */
+		mw16(bq.notify, 0);
+}
+
+static void bb_notify(void)
+{
+	mb();
+	mw16(bq.notify, 0);
+}
+
+/*
+ * Builds a request at descriptor `head`: header and status in slot `slot`, the data
+ * [buf, buf + len) split into `nseg` equal descriptors in head+1...
+ */
+static void bb_build(uint16_t head, unsigned slot, uint32_t type, uint64_t sector, uint64_t buf,
+		     uint32_t len, unsigned nseg)
+{
+	struct blk_req_hdr *h = (struct blk_req_hdr *)(uintptr_t)(BB_HDRS + slot * 32);
+	volatile uint8_t *st = (volatile uint8_t *)(uintptr_t)(BB_HDRS + slot * 32 + 16);
+	uint16_t dwrite = type == BLK_T_IN ? VRING_DESC_F_WRITE : 0;
+	uint32_t seg = len / nseg;
+
+	*h = (struct blk_req_hdr){ .type = type, .sector = sector };
+	*st = 0xff;
+	bq.desc[head] = (struct vring_desc){ (uintptr_t)h, sizeof(*h), VRING_DESC_F_NEXT,
+					     (uint16_t)(head + 1) };
+	for (unsigned i = 0; i < nseg; i++)
+		bq.desc[head + 1 + i] = (struct vring_desc){ buf + (uint64_t)i * seg, seg,
+			(uint16_t)(VRING_DESC_F_NEXT | dwrite), (uint16_t)(head + 2 + i) };
+	bq.desc[head + 1 + nseg] = (struct vring_desc){ (uintptr_t)st, 1, VRING_DESC_F_WRITE, 0 };
+}
+
+/* Waits for one used element; returns its id, or -1 on timeout / a bad status. */
+static int bb_reap(struct tg *g, char *why, size_t n)
+{
+	uint64_t t0 = rdtsc(), lim = REQ_TIMEOUT_MS * bq.khz;
+	uint32_t id;
+
+	(void)g;
+	while (*(volatile uint16_t *)&bq.used->idx == bq.last_used) {
+		if (rdtsc() - t0 > lim) {
+			gsnprintf(why, n, "no completion within %u ms (status 0x%02x)",
+				  REQ_TIMEOUT_MS, vdev_status(&blk.d));
+			return -1;
+		}
+		cpu_pause();
+	}
+	barrier();
+	id = ((volatile struct vring_used_elem *)&bq.used->ring[bq.last_used % bq.size])->id;
+	bq.last_used++;
+	if (id >= bq.size) {
+		gsnprintf(why, n, "used id %u", id);
+		return -1;
+	}
+	return (int)id;
+}
+
+static uint64_t bb_rand(void)
+{
+	bq.seed ^= bq.seed << 13;
+	bq.seed ^= bq.seed >> 7;
+	bq.seed ^= bq.seed << 17;
+	return bq.seed;
+}
+
+/* 4 KiB random reads over the disk at depth qd for BB_MS ms; returns IOPS or 0. */
+static uint64_t bb_randread(struct tg *g, unsigned qd, uint64_t pages, char *why, size_t n)
+{
+	uint64_t t0, end, done = 0, dt;
+	unsigned inflight = 0;
+
+	for (unsigned i = 0; i < qd; i++) {
+		bb_build((uint16_t)(3 * i), i, BLK_T_IN, (bb_rand() % pages) * 8,
+			 BB_PAGES + i * 4096ull, 4096, 1);
+		bb_publish((uint16_t)(3 * i), true);
+		inflight++;
+	}
+	t0 = rdtsc();
+	end = t0 + BB_MS * bq.khz;
+	bb_notify();
+	while (inflight) {
+		int id = bb_reap(g, why, n);
+		unsigned slot;
+		uint8_t st;
+
+		if (id < 0)
+			return 0;
+		slot = (unsigned)id / 3;
+		st = *(volatile uint8_t *)(uintptr_t)(BB_HDRS + slot * 32 + 16);
+		if (st != BLK_S_OK) {
+			gsnprintf(why, n, "read status %u", st);
+			return 0;
+		}
+		done++;
+		inflight--;
+		if (rdtsc() < end) {
+			bb_build((uint16_t)id, slot, BLK_T_IN, (bb_rand() % pages) * 8,
+				 BB_PAGES + slot * 4096ull, 4096, 1);
+			bb_publish((uint16_t)id, false);
+			inflight++;
+		}
+	}
+	dt = rdtsc() - t0;
+	gprintf("# blkbench qd%u-randread-4k: %lu requests in %lu us\n", qd, done,
+		dt * 1000 / bq.khz);
+	return dt ? done * bq.khz * 1000 / dt : 0;
+}
+
+/* Sequential 1 MiB requests over the first BB_SPAN bytes for BB_MS ms; returns MB/s or 0. */
+static uint64_t bb_seq(struct tg *g, uint32_t type, unsigned nseg, char *why, size_t n)
+{
+	uint64_t t0, end, off = 0, done = 0, dt;
+
+	t0 = rdtsc();
+	end = t0 + BB_MS * bq.khz;
+	do {
+		uint8_t st;
+
+		bb_build(0, 0, type, off / 512, BB_SEQ_BUF, BB_SEQ_LEN, nseg);
+		bb_publish(0, false);
+		if (bb_reap(g, why, n) < 0)
+			return 0;
+		st = *(volatile uint8_t *)(uintptr_t)(BB_HDRS + 16);
+		if (st != BLK_S_OK) {
+			gsnprintf(why, n, "%s status %u at offset 0x%lx",
+				  type == BLK_T_IN ? "read" : "write", st, off);
+			return 0;
+		}
+		done++;
+		off = (off + BB_SEQ_LEN) % BB_SPAN;
+	} while (rdtsc() < end);
+	dt = rdtsc() - t0;
+	gprintf("# blkbench seq-%s-1m: %lu requests in %lu us\n", type == BLK_T_IN ? "read" : "write",
+		done, dt * 1000 / bq.khz);
+	return dt ? done * BB_SEQ_LEN * bq.khz / dt / 1000 : 0;	/* bytes/us = MB/s */
+}
+
+/* Is [a, b) inside one RAM entry of the PVH memory map? */
+static bool bb_ram(const struct tg *g, uint64_t a, uint64_t b)
+{
+	const struct hvm_memmap_table_entry *e;
+
+	if (!g->si || g->si->version < 1 || !g->si->memmap_paddr)
+		return false;
+	e = (const struct hvm_memmap_table_entry *)(uintptr_t)g->si->memmap_paddr;
+	for (uint32_t i = 0; i < g->si->memmap_entries && i < 64; i++)
+		if (e[i].type == 1 && e[i].addr <= a && e[i].addr + e[i].size >= b)
+			return true;
+	return false;
+}
+
+/* Runs the benchmark; returns false (with why) when it could not. */
+bool blk_bench(struct tg *g, char *why, size_t n)
+{
+	uint64_t pages, v;
+	unsigned qd, nseg, segmax = 0;
+
+	if (!blk_get(g, why, n))
+		return false;
+	if (!bb_ram(g, BB_BASE, BB_END)) {
+		gsnprintf(why, n, "no RAM at 0x%llx-0x%llx (use -m 64 or more)", BB_BASE, BB_END);
+		return false;
+	}
+	if (blk.capacity * 512 < BB_SPAN) {
+		gsnprintf(why, n, "capacity %lu sectors, need %llu MiB", blk.capacity, BB_SPAN >> 20);
+		return false;
+	}
+	if (!bb_setup(g, why, n))
+		return false;
+	bq.khz = tsc_khz_or_guess(g);
+	bq.seed = 0x9e3779b97f4a7c15ull;
+	pages = blk.capacity / 8;
+	qd = bq.size / 3;
+	if (qd > BB_QD_MAX)
+		qd = BB_QD_MAX;
+	/* Data descriptors for 1 MiB: 4 KiB pages if seg_max and the ring allow, else fewer. */
+	if ((blk.d.features & BLK_F_SEG_MAX) && blk.d.devcfg_len >= 16)
+		segmax = mr32(blk.d.devcfg + 12);
+	nseg = 256;
+	while (nseg > 1 && (nseg + 2 > bq.size || (segmax && nseg > segmax)))
+		nseg /= 2;
+	gprintf("# blkbench: tsc %lu kHz, queue size %u, seg_max %u, capacity %lu sectors, "
+		"%u ms per test, 1 MiB as %u descriptors of %u KiB\n", bq.khz, bq.size, segmax,
+		blk.capacity, BB_MS, nseg, (BB_SEQ_LEN / nseg) >> 10);
+	memset((void *)(uintptr_t)BB_SEQ_BUF, 0x5a, BB_SEQ_LEN);
+
+	if (!(v = bb_randread(g, 1, pages, why, n)))
+		return false;
+	gprintf("# blkbench qd1-randread-4k iops=%lu\n", v);
+	if (qd > 1) {
+		if (!(v = bb_randread(g, qd, pages, why, n)))
+			return false;
+		gprintf("# blkbench qd%u-randread-4k iops=%lu\n", qd, v);
+	}
+	if (!(v = bb_seq(g, BLK_T_IN, nseg, why, n)))
+		return false;
+	gprintf("# blkbench seq-read-1m mbps=%lu\n", v);
+	if (blk.d.features & BLK_F_RO) {
+		gprintf("# blkbench: read-only disk, no write test\n");
+		return true;
+	}
+	if (!(v = bb_seq(g, BLK_T_OUT, nseg, why, n)))
+		return false;
+	gprintf("# blkbench seq-write-1m mbps=%lu\n", v);
+	return true;
+}
