@@ -52,7 +52,7 @@ static struct irq_line irq_for(struct machine *m, unsigned gsi)
 
 /* ---- chardevs and monitors ---- */
 
-static struct chardev *find_chardev(struct machine *m, const char *id)
+struct chardev *machine_find_chardev(struct machine *m, const char *id)
 {
 	for (size_t i = 0; id && i < m->cfg->n_chardevs; i++)
 		if (strcmp(m->cfg->chardevs[i].id, id) == 0)
@@ -100,7 +100,7 @@ static int open_monitors(struct machine *m, struct err **errp)
 {
 	m->qmps = xcalloc(m->cfg->n_monitors + 1, sizeof(*m->qmps));
 	for (size_t i = 0; i < m->cfg->n_monitors; i++) {
-		struct chardev *chr = find_chardev(m, m->cfg->monitors[i].chardev);
+		struct chardev *chr = machine_find_chardev(m, m->cfg->monitors[i].chardev);
 
 		if (!chr)
 			return err_set(errp, ERR_INVALID, _("-mon: no chardev '%s'"),
@@ -156,7 +156,7 @@ static int add_uart(struct machine *m, unsigned index, const char *chardev_id, s
 		return err_set(errp, ERR_INVALID, _("isa-serial index %u is not free (0 to 3)"), index);
 	mu = &m->uarts[index];
 	mu->m = m;
-	mu->chr = find_chardev(m, chardev_id);
+	mu->chr = machine_find_chardev(m, chardev_id);
 	if (chardev_id && !mu->chr)
 		return err_set(errp, ERR_INVALID, _("isa-serial: no chardev '%s'"), chardev_id);
 	be = (struct uart_backend){ .tx = uart_tx, .rx_ready = uart_rx_ready, .opaque = mu };

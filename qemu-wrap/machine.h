@@ -104,6 +104,9 @@ int machine_reset(struct machine *m, struct err **errp);
 void machine_handle_requests(struct machine *m, unsigned requests);
 extern const struct qmp_machine_ops machine_qmp_ops;
 
+/* The open chardev of -chardev id=ID, or NULL (also for a NULL id). */
+struct chardev *machine_find_chardev(struct machine *m, const char *id);
+
 /* virtio devices (machine_virtio.c). */
 int machine_add_virtio(struct machine *m, struct err **errp);
 bool machine_virtio_driver(const char *driver);

@@ -327,14 +327,6 @@ static size_t console_can_receive(void *opaque)
 	return room;
 }
 
-static struct chardev *chardev_by_id(struct machine *m, const char *id)
-{
-	for (size_t i = 0; id && i < m->cfg->n_chardevs; i++)
-		if (streq(m->cfg->chardevs[i].id, id))
-			return m->chardevs[i];
-	return NULL;
-}
-
 static int add_console(struct machine *m, const struct vmm_device *serial_dev,
 		       struct err **errp)
 {
@@ -353,7 +345,7 @@ static int add_console(struct machine *m, const struct vmm_device *serial_dev,
 		return err_set(errp, ERR_LIMIT, _("more than %d virtio devices"), MACHINE_MAX_VIRTIO);
 	mv = &m->virtio[m->n_virtio];
 	pthread_mutex_init(&mv->rx_lock, NULL);
-	mv->chr = chardev_by_id(m, chr_id);
+	mv->chr = machine_find_chardev(m, chr_id);
 	if (chr_id && !mv->chr)
 		return err_set(errp, ERR_INVALID, _("virtconsole: no chardev '%s'"), chr_id);
 	vdev = virtio_console_new(&(struct virtio_console_opts){ .opaque = mv, .tx = console_tx,

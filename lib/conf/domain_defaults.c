@@ -14,8 +14,6 @@
 #include "lib/util/mem.h"
 #include "lib/util/str.h"
 
-#define PUSH(arr, n) (arr = xreallocarray(arr, (n) + 1, sizeof(*(arr))), \
-		      memset(&(arr)[n], 0, sizeof(*(arr))), &(arr)[(n)++])
 
 static void random_bytes(uint8_t *p, size_t n)
 {

@@ -5,6 +5,14 @@
 #include "lib/conf/domain.h"
 #include "lib/conf/xml_util.h"
 
+/* Grow a device array by one zeroed element and return it (xreallocarray aborts on
+ * out-of-memory, see lib/util/mem.h). */
+#define PUSH(arr, n) (arr = xreallocarray(arr, (n) + 1, sizeof(*(arr))), \
+		      memset(&(arr)[n], 0, sizeof(*(arr))), &(arr)[(n)++])
+
+/* <boot order='N'> (1-65535, required) of a disk or an interface. */
+int parse_boot_order(struct xml_ctx *x, xmlNode *n, unsigned *order);
+
 /* Each takes the <devices> child and the struct vdomain * as obj. */
 int parse_disk(struct xml_ctx *x, xmlNode *n, void *obj);
 int parse_controller(struct xml_ctx *x, xmlNode *n, void *obj);

@@ -11,9 +11,6 @@
 #include "lib/util/parse.h"
 #include "lib/util/str.h"
 
-/* Grow a device array by one zeroed element and return it. */
-#define PUSH(arr, n) (arr = xreallocarray(arr, (n) + 1, sizeof(*(arr))), \
-		      memset(&(arr)[n], 0, sizeof(*(arr))), &(arr)[(n)++])
 
 /* ---- <address> ---- */
 
@@ -88,7 +85,7 @@ int parse_address(struct xml_ctx *x, xmlNode *n, void *obj)
 	return 0;
 }
 
-static int parse_boot_order(struct xml_ctx *x, xmlNode *n, unsigned *order)
+int parse_boot_order(struct xml_ctx *x, xmlNode *n, unsigned *order)
 {
 	static const char *const attrs[] = { "order", NULL };
 

@@ -10,8 +10,6 @@
 #include "lib/util/mem.h"
 #include "lib/util/str.h"
 
-#define PUSH(arr, n) (arr = xreallocarray(arr, (n) + 1, sizeof(*(arr))), \
-		      memset(&(arr)[n], 0, sizeof(*(arr))), &(arr)[(n)++])
 
 /* ---- <interface> ---- */
 
@@ -191,13 +189,7 @@ static int net_link(struct xml_ctx *x, xmlNode *n, void *obj)
 
 static int net_boot(struct xml_ctx *x, xmlNode *n, void *obj)
 {
-	static const char *const attrs[] = { "order", NULL };
-	struct vdom_interface *ni = obj;
-
-	if (xml_check_attrs(x, n, attrs) < 0 ||
-	    xml_attr_uint(x, n, "order", 1, 65535, &ni->boot_order) < 0)
-		return -1;
-	return ni->boot_order ? 0 : xml_bad_value(x, n, "order", _("is required"));
+	return parse_boot_order(x, n, &((struct vdom_interface *)obj)->boot_order);
 }
 
 static int net_address(struct xml_ctx *x, xmlNode *n, void *obj)
