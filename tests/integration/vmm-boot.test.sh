@@ -28,7 +28,8 @@ why=$(vmm_host_problem) && vmm_skip_all "$why" \
 	"a garbage kernel file exits 1 naming the file" \
 	"an empty kernel file exits 1 naming the file" \
 	"the test guest leaves through isa-debug-exit with status 1" \
-	"every TAP line of the test guest is ok"
+	"every TAP line of the test guest is ok" \
+	"the guest's 'boot' mode (the start benchmark's) leaves at once with status 1"
 
 # The kernel is loaded once the VM exists, so these need /dev/kvm too.
 bad_cmdline "a missing kernel file exits 1 naming the file" \
@@ -64,6 +65,17 @@ if [ -n "$n" ] && [ "$n" -gt 0 ] && [ "$got" = "$want" ]; then
 	t_ok "every TAP line of the test guest is ok"
 else
 	t_fail "every TAP line of the test guest is ok" "TAP lines:" "$tap" "$(vmm_log boot)"
+fi
+
+# "boot" mode, which tests/bench/vmm-start.sh times: up, one line, isa-debug-exit.
+vmm_start quick -serial stdio -append boot
+vmm_wait_exit 20
+if [ "$VMM_RC" = 1 ] && grep -q '^# boot: done' "$T_TMP/quick.out" &&
+   ! grep -q '^1\.\.' "$T_TMP/quick.out"; then
+	t_ok "the guest's 'boot' mode (the start benchmark's) leaves at once with status 1"
+else
+	t_fail "the guest's 'boot' mode (the start benchmark's) leaves at once with status 1" \
+		"status $VMM_RC" "$(vmm_log quick)"
 fi
 
 t_done
