@@ -1,7 +1,9 @@
 # virtio-linux: under vireo-vmm, a stock Linux guest finds its PCI devices through the
 # ACPI host bridge, gets a virtio-blk disk (/dev/vda), writes a pattern through it and
 # reads it back from the device (so MSI-X interrupts and kicks work), writes a line to
-# its virtio console (hvc0) that reaches the worker's chardev, then powers off.
+# its virtio console (hvc0) that reaches the worker's pty chardev, runs a login-less
+# shell on hvc0 that answers a command typed on the host side of the pty, and powers off
+# when that shell is told to.
 VMM=$(command -v vireo-vmm)
 if [ -z "$VMM" ]; then
 	r_fail "vireo-vmm is in L1" "build it first (make -C build); tests/rig/build copies it in"
@@ -9,29 +11,54 @@ if [ -z "$VMM" ]; then
 	exit 0
 fi
 dd if=/dev/zero of=/tmp/disk.img bs=1M count=16 2>/dev/null
-rm -f /tmp/con.out
+rm -f /tmp/con.out /tmp/vl.rc /tmp/vl.err
 ( timeout -s KILL 90 "$VMM" -kernel "$R_L2_KERNEL" -initrd "$R_L2_INITRD" \
-	-append "console=ttyS0 quiet panic=-1" -serial stdio -nodefaults -display none -m 256 \
+	-append "console=ttyS0 quiet panic=-1 rig.hvcshell=1 rig.l2exit=none" \
+	-serial stdio -nodefaults -display none -m 256 \
 	-drive file=/tmp/disk.img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0,serial=RIG1 \
 	-device virtio-serial-pci -device virtconsole,chardev=c0 \
-	-chardev file,id=c0,path=/tmp/con.out </dev/null 2>/tmp/vl.err
-  echo $? >/tmp/vl.rc ) | tee /tmp/vl.out
-rc=$(cat /tmp/vl.rc 2>/dev/null)
+	-chardev pty,id=c0 </dev/null 2>/tmp/vl.err
+  echo $? >/tmp/vl.rc ) | tee /tmp/vl.out &
+# The host side of the console: the pty the worker announces (as QEMU does) on stderr.
+pty=
+r_wait_for 10 grep -q 'char device redirected to /dev/pts/.* (label c0)' /tmp/vl.err &&
+	pty=$(sed -n 's|^char device redirected to \(/dev/pts/[0-9]*\) (label c0)$|\1|p' /tmp/vl.err)
+reader=
+if [ -n "$pty" ]; then
+	cat "$pty" >/tmp/con.out 2>/dev/null &
+	reader=$!
+fi
+r_wait_for 80 grep -q 'L2-HVC0 shell started' /tmp/vl.out
 vda=$(grep -m1 '^L2-VDA' /tmp/vl.out | tr -d '\r')
 case "$vda" in
 "L2-VDA ok size=32768 sectors") r_ok "virtio-blk: /dev/vda has the image's 32768 sectors; a pattern written reads back" ;;
 *) r_fail "virtio-blk: /dev/vda has the image's 32768 sectors; a pattern written reads back" \
 	"got: ${vda:-no L2-VDA line}" "$(r_tail /tmp/vl.out 30)" "$(r_tail /tmp/vl.err)" ;;
 esac
-if grep -q 'L2-HVC0 hello from hvc0' /tmp/con.out 2>/dev/null; then
-	r_ok "virtio-console: a line written to hvc0 reaches the worker's chardev"
+if r_wait_for 5 grep -q 'L2-HVC0 hello from hvc0' /tmp/con.out; then
+	r_ok "virtio-console: a line written to hvc0 reaches the worker's pty chardev"
 else
-	r_fail "virtio-console: a line written to hvc0 reaches the worker's chardev" \
-		"con.out: $(cat /tmp/con.out 2>/dev/null)" "$(grep -E 'L2-HVC0' /tmp/vl.out)"
+	r_fail "virtio-console: a line written to hvc0 reaches the worker's pty chardev" \
+		"pty: ${pty:-none announced}" "con.out: $(cat /tmp/con.out 2>/dev/null)" \
+		"$(grep -E 'L2-HVC0' /tmp/vl.out)" "$(r_tail /tmp/vl.err)"
 fi
-if [ "$rc" = 0 ]; then
-	r_ok "the guest powers off and the worker exits 0"
+# The guest's shell computes the answer, so an echo of the input alone cannot pass.
+[ -n "$pty" ] && printf 'echo HVC-ECHO-$((6*7))\n' >"$pty"
+if [ -n "$pty" ] && r_wait_for 15 grep -q 'HVC-ECHO-42' /tmp/con.out; then
+	r_ok "virtio-console: a shell on hvc0 runs a command typed on the host and answers"
 else
-	r_fail "the guest powers off and the worker exits 0" "status $rc" "$(r_tail /tmp/vl.err)"
+	r_fail "virtio-console: a shell on hvc0 runs a command typed on the host and answers" \
+		"pty: ${pty:-none}" "con.out: $(cat /tmp/con.out 2>/dev/null)" \
+		"$(grep -E 'L2-HVC0' /tmp/vl.out)"
+fi
+[ -n "$pty" ] && printf 'poweroff -f\n' >"$pty"
+r_wait_for 30 test -s /tmp/vl.rc
+rc=$(cat /tmp/vl.rc 2>/dev/null)
+[ -n "$reader" ] && kill "$reader" 2>/dev/null
+if [ "$rc" = 0 ]; then
+	r_ok "the guest powers off (told through the hvc0 shell) and the worker exits 0"
+else
+	r_fail "the guest powers off (told through the hvc0 shell) and the worker exits 0" \
+		"status ${rc:-none (still running)}" "$(r_tail /tmp/vl.err)"
 fi
 r_done
