@@ -20,6 +20,7 @@
 #include "lib/util/log.h"
 #include "lib/util/str.h"
 #include "qemu-wrap/machine.h"
+#include "qemu-wrap/sandbox.h"
 #include "qemu-wrap/options.h"
 
 static void usage(void)
@@ -106,6 +107,16 @@ static int write_pidfile(const char *path, struct err **errp)
 	return rc;
 }
 
+/* -sandbox on: once the machine is built (files, KVM fds and -daemonize's setsid are
+ * behind us), before any vCPU runs guest code. */
+static int start_sandbox(const struct vmm_config *cfg, struct err **errp)
+{
+	struct sandbox_policy policy;
+
+	sandbox_policy_from_props(&policy, &cfg->sandbox_props);
+	return sandbox_apply(&policy, errp);
+}
+
 static int run(struct vmm_config *cfg, struct logger *log, int report_fd, struct err **errp)
 {
 	struct machine m;
@@ -120,7 +131,8 @@ static int run(struct vmm_config *cfg, struct logger *log, int report_fd, struct
 		goto out_loop;
 	signal(SIGPIPE, SIG_IGN);
 	if (machine_init(&m, cfg, log, loop, errp) < 0 ||
-	    (cfg->pidfile && write_pidfile(cfg->pidfile, errp) < 0) || machine_start(&m, errp) < 0) {
+	    (cfg->pidfile && write_pidfile(cfg->pidfile, errp) < 0) ||
+	    (cfg->sandbox && start_sandbox(cfg, errp) < 0) || machine_start(&m, errp) < 0) {
 		daemonize_done(report_fd, false);
 		goto out;
 	}

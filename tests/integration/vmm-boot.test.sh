@@ -29,7 +29,9 @@ why=$(vmm_host_problem) && vmm_skip_all "$why" \
 	"an empty kernel file exits 1 naming the file" \
 	"the test guest leaves through isa-debug-exit with status 1" \
 	"every TAP line of the test guest is ok" \
-	"the guest's 'boot' mode (the start benchmark's) leaves at once with status 1"
+	"the guest's 'boot' mode (the start benchmark's) leaves at once with status 1" \
+	"under libvirt's -sandbox line every TAP line of the test guest is ok" \
+	"a sandboxed worker runs under a seccomp filter with no_new_privs and still answers QMP"
 
 # The kernel is loaded once the VM exists, so these need /dev/kvm too.
 bad_cmdline "a missing kernel file exits 1 naming the file" \
@@ -65,6 +67,31 @@ if [ -n "$n" ] && [ "$n" -gt 0 ] && [ "$got" = "$want" ]; then
 	t_ok "every TAP line of the test guest is ok"
 else
 	t_fail "every TAP line of the test guest is ok" "TAP lines:" "$tap" "$(vmm_log boot)"
+fi
+
+# -sandbox as libvirt passes it: the filter must not get in the way of a whole run.
+SANDBOX=on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny
+vmm_start sbtest -serial stdio -sandbox "$SANDBOX" -append test
+vmm_wait_exit 20
+tap=$(vmm_tap_lines <"$T_TMP/sbtest.out")
+if [ "$VMM_RC" = 1 ] && [ -n "$tap" ] && ! grep -q '^not ok' <<<"$tap"; then
+	t_ok "under libvirt's -sandbox line every TAP line of the test guest is ok"
+else
+	t_fail "under libvirt's -sandbox line every TAP line of the test guest is ok" \
+		"status $VMM_RC" "$(vmm_log sbtest)"
+fi
+vmm_start sbidle -serial stdio -sandbox "$SANDBOX" -append idle \
+	-qmp "unix:$T_TMP/sbidle.sock,server=on,wait=off"
+vmm_wait_line sbidle "vireo-testguest ready"
+st=$(grep -E '^(Seccomp|NoNewPrivs):' "/proc/$VMM_PID/status" 2>/dev/null | tr -s '\t ' ' ')
+q=$(vmm_qmp sbidle query-status quit closed)
+vmm_wait_exit 10
+if grep -q '^Seccomp: 2$' <<<"$st" && grep -q '^NoNewPrivs: 1$' <<<"$st" &&
+   grep -q '^return query-status .*"running"' <<<"$q" && [ "$VMM_RC" = 0 ]; then
+	t_ok "a sandboxed worker runs under a seccomp filter with no_new_privs and still answers QMP"
+else
+	t_fail "a sandboxed worker runs under a seccomp filter with no_new_privs and still answers QMP" \
+		"/proc status: $st" "exit: $VMM_RC" "$(vmm_log sbidle)"
 fi
 
 # "boot" mode, which tests/bench/vmm-start.sh times: up, one line, isa-debug-exit.
