@@ -691,12 +691,10 @@ static int build(struct vargv *a)
 		vargv_prepare_boot(a);
 	if (add_head(a) < 0 || add_devices(a) < 0)
 		return -1;
-	/* libvirt puts the panic device between -sandbox and -msg */
-	if (!a->vmm) {
-		vargv_push(a, "-sandbox");
-		vargv_push(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
-			      "resourcecontrol=deny");
-	}
+	/* libvirt puts the panic device between -sandbox and -msg. vireo-vmm enforces
+	 * -sandbox with QEMU's meaning, so both workers get libvirt's line. */
+	vargv_push(a, "-sandbox");
+	vargv_push(a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
 	if (vargv_panics(a) < 0)
 		return -1;
 	if (!a->vmm) {

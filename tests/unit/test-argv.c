@@ -562,7 +562,9 @@ static void kernel_boot_and_worker_head(void **state)
 	"-initrd\n"
 	"/boot/initrd.img\n"
 	"-append\n"
-	"console=ttyS0 root=/dev/vda rw quiet,x\n");
+	"console=ttyS0 root=/dev/vda rw quiet,x\n"
+	"-sandbox\n"
+	"on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny\n");
 	vdomain_argv_free(argv);
 	dom_free(d);
 }
