@@ -2,7 +2,6 @@
  * They behave like virt-xml-validate and virsh's commands of the same names. */
 #include "config.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <libxml/parser.h>
 
 #include "client/commands.h"
+#include "client/target.h"
 #include "lib/conf/domain.h"
 #include "lib/conf/network.h"
 #include "lib/util/file.h"
@@ -41,50 +41,58 @@ static char *root_name(const char *data, size_t len)
 	return name;
 }
 
-static int need_file_arg(int argc, char **argv, const char *usage, struct err **errp)
-{
-	if (argc != 2)
-		return err_set(errp, ERR_USAGE, _("usage: vireo %s"), usage);
-	(void)argv;
-	return 0;
-}
+const struct opt_def opts_validate[] = {
+	{ "file", OPT_DATA, OPT_REQ, N_("the domain or network XML file") },
+	{ NULL },
+};
 
-int cmd_validate(struct client *c, int argc, char **argv, struct err **errp)
+const struct opt_def opts_domxml_format[] = {
+	{ "file", OPT_DATA, OPT_REQ, N_("the domain XML file") },
+	{ NULL },
+};
+
+const struct opt_def opts_domxml_to_native[] = {
+	{ "format", OPT_DATA, OPT_REQ, N_("target format: qemu-argv") },
+	{ "file", OPT_DATA, OPT_REQ, N_("the domain XML file") },
+	{ "worker", OPT_STRING, 0, N_("the worker to print for: vireo-vmm or qemu") },
+	{ "shell", OPT_BOOL, 0, N_("print the command line on one line") },
+	{ NULL },
+};
+
+int cmd_validate(struct client *c, const struct cmd_args *a, struct err **errp)
 {
+	const char *file = args_str(a, "file");
 	char *data, *root;
 	size_t len;
 	int rc = -1;
 
-	if (need_file_arg(argc, argv, "validate FILE", errp) < 0 ||
-	    file_read_all(argv[1], XML_FILE_MAX, &data, &len, errp) < 0)
+	if (file_read_all(file, XML_FILE_MAX, &data, &len, errp) < 0)
 		return -1;
 	root = root_name(data, len);
 	if (root && strcmp(root, "network") == 0) {
-		struct vnetwork *n = vnetwork_parse(data, len, argv[1], errp);
+		struct vnetwork *n = vnetwork_parse(data, len, file, errp);
 
 		rc = n ? 0 : -1;
 		vnetwork_free(n);
 	} else {
-		struct vdomain *d = vdomain_parse(data, len, argv[1], client_schema_dir(), errp);
+		struct vdomain *d = vdomain_parse(data, len, file, client_schema_dir(), errp);
 
 		rc = d ? 0 : -1;
 		vdomain_free(d);
 	}
 	if (rc == 0)
-		printf(_("%s validates\n"), argv[1]);
+		printf(_("%s validates\n"), file);
 	free(root);
 	free(data);
 	return rc;
 }
 
-int cmd_domxml_format(struct client *c, int argc, char **argv, struct err **errp)
+int cmd_domxml_format(struct client *c, const struct cmd_args *a, struct err **errp)
 {
 	struct vdomain *d;
 	char *xml;
 
-	if (need_file_arg(argc, argv, "domxml-format FILE", errp) < 0)
-		return -1;
-	d = vdomain_parse_file(argv[1], client_schema_dir(), errp);
+	d = vdomain_parse_file(args_str(a, "file"), client_schema_dir(), errp);
 	if (!d)
 		return -1;
 	xml = vdomain_format(d);
@@ -94,28 +102,14 @@ int cmd_domxml_format(struct client *c, int argc, char **argv, struct err **errp
 	return 0;
 }
 
-/* Single-quote an argument for a shell when it holds anything but safe characters
- * (the layout of libvirt's .args files). */
+/* One word of the command line, quoted for a shell where needed (the layout of
+ * libvirt's .args files), then end. */
 static void print_shell_word(const char *s, const char *end)
 {
-	bool plain = *s != '\0';
+	char *q = shell_quote(s);
 
-	for (const char *p = s; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-			    "@%+=:,./_-", *p))
-			plain = false;
-	if (plain) {
-		printf("%s%s", s, end);
-		return;
-	}
-	putchar('\'');
-	for (const char *p = s; *p; p++) {
-		if (*p == '\'')
-			fputs("'\\''", stdout);
-		else
-			putchar(*p);
-	}
-	printf("'%s", end);
+	printf("%s%s", q, end);
+	free(q);
 }
 
 static bool emulator_is_qemu(const struct vdomain *d)
@@ -129,41 +123,23 @@ static bool emulator_is_qemu(const struct vdomain *d)
 	return str_starts_with(base, "qemu");
 }
 
-int cmd_domxml_to_native(struct client *c, int argc, char **argv, struct err **errp)
+int cmd_domxml_to_native(struct client *c, const struct cmd_args *a, struct err **errp)
 {
-	static const struct option longopts[] = {
-		{ "worker", required_argument, NULL, 'w' },
-		{ "shell", no_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct vdom_argv_ctx ctx = { .monitor_fd = 1729 };
-	const char *worker = NULL;
-	bool shell = false;
+	const char *worker = args_str(a, "worker");
+	bool shell = args_bool(a, "shell");
 	struct vdomain *d;
 	char **args;
-	int opt;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+w:s", longopts, NULL)) != -1) {
-		if (opt == 'w')
-			worker = optarg;
-		else if (opt == 's')
-			shell = true;
-		else
-			return err_set(errp, ERR_USAGE, _("unknown option '%s'"), argv[optind - 1]);
-	}
-	if (argc - optind != 2 || strcmp(argv[optind], "qemu-argv") != 0)
-		return err_set(errp, ERR_USAGE,
-			       _("usage: vireo domxml-to-native [--worker vireo-vmm|qemu] [--shell] qemu-argv FILE"));
-	d = vdomain_parse_file(argv[optind + 1], client_schema_dir(), errp);
-	if (!d)
-		return -1;
-	if (worker && strcmp(worker, "qemu") && strcmp(worker, "vireo-vmm")) {
-		vdomain_free(d);
+	if (strcmp(args_str(a, "format"), "qemu-argv") != 0)
+		return err_set(errp, ERR_USAGE, _("unsupported native format '%s' (only qemu-argv)"),
+			       args_str(a, "format"));
+	if (worker && strcmp(worker, "qemu") && strcmp(worker, "vireo-vmm"))
 		return err_set(errp, ERR_USAGE, _("--worker: expected vireo-vmm or qemu, not '%s'"),
 			       worker);
-	}
+	d = vdomain_parse_file(args_str(a, "file"), client_schema_dir(), errp);
+	if (!d)
+		return -1;
 	ctx.flavor = (worker ? strcmp(worker, "qemu") == 0 : emulator_is_qemu(d))
 			     ? VDOM_FLAVOR_QEMU
 			     : VDOM_FLAVOR_VIREO_VMM;

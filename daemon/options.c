@@ -14,7 +14,9 @@ void daemon_options_usage(const char *prog)
 		 "The Vireo daemon: keeps domain definitions and runs one worker per VM.\n"
 		 "\n"
 		 "  -r, --root DIR      keep every file under DIR instead of /\n"
-		 "  -t, --timeout N     exit after N seconds without activity\n"
+		 "  -t, --timeout N     exit after N seconds without clients or running domains\n"
+		 "  -l, --listen        bind the sockets under the root even when systemd\n"
+		 "                      passed sockets (socket activation)\n"
 		 "  -v, --verbose       log more (repeat for debug); see also VIREO_LOG\n"
 		 "  -h, --help          show this help and exit\n"
 		 "  -V, --version       show the version and exit\n"),
@@ -26,6 +28,7 @@ int daemon_options_parse(struct daemon_options *o, int argc, char **argv, struct
 	static const struct option longopts[] = {
 		{ "root", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "listen", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -37,7 +40,7 @@ int daemon_options_parse(struct daemon_options *o, int argc, char **argv, struct
 	memset(o, 0, sizeof(*o));
 	optind = 1;
 	opterr = 0;	/* we word the messages ourselves */
-	while ((c = getopt_long(argc, argv, ":r:t:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:t:lvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->root = optarg;
@@ -48,6 +51,9 @@ int daemon_options_parse(struct daemon_options *o, int argc, char **argv, struct
 				err_free(perr);
 				return -1;
 			}
+			break;
+		case 'l':
+			o->listen = true;
 			break;
 		case 'v':
 			o->verbose++;

@@ -10,6 +10,7 @@ struct daemon_options {
 	const char *root;		/* --root DIR, or NULL for "/" */
 	int verbose;			/* count of --verbose */
 	unsigned timeout_s;		/* --timeout N: exit after N idle seconds (0: never) */
+	bool listen;			/* --listen: bind the sockets even if systemd passed some */
 	bool show_help;
 	bool show_version;
 };

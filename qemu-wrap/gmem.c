@@ -101,6 +101,36 @@ void gmem_clear(struct gmem *m)
 		memset(m->base, 0, m->size);
 }
 
+int gmem_release(const struct gmem *m, uint64_t gpa, uint64_t len)
+{
+	uint8_t *p = gmem_ptr(m, gpa, len);
+	off_t off;
+
+	if (!p) {
+		errno = EINVAL;
+		return -1;
+	}
+	off = (off_t)(p - m->base);
+	if (fallocate(m->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, (off_t)len) == 0)
+		return 0;
+	return madvise(p, len, MADV_REMOVE);
+}
+
+bool gmem_gpa_of(const struct gmem *m, const void *p, uint64_t *gpa)
+{
+	const uint8_t *h = p;
+
+	for (unsigned i = 0; i < m->nslots; i++) {
+		const struct gmem_slot *s = &m->slots[i];
+
+		if (h >= s->host && h < s->host + s->size) {
+			*gpa = s->gpa + (uint64_t)(h - s->host);
+			return true;
+		}
+	}
+	return false;
+}
+
 uint64_t gmem_low_top(const struct gmem *m)
 {
 	return m->slots[0].size;

@@ -49,6 +49,16 @@ int gmem_read(const struct gmem *m, uint64_t gpa, void *dst, uint64_t len);
  * fallocate(PUNCH_HOLE), so it also gives touched memory back to the host. */
 void gmem_clear(struct gmem *m);
 
+/* Give [gpa, gpa+len) back to the host (the balloon): the memfd range is punched
+ * (fallocate PUNCH_HOLE, else madvise MADV_REMOVE), so the host frees the pages and
+ * the guest reads zeroes on its next touch. The range must lie in one RAM slot.
+ * Returns 0, or -1 (outside RAM, or the kernel refused: errno). */
+int gmem_release(const struct gmem *m, uint64_t gpa, uint64_t len);
+
+/* The guest-physical address of host pointer p inside guest RAM (as gmem_ptr gave it).
+ * Returns false if p is not in guest RAM. */
+bool gmem_gpa_of(const struct gmem *m, const void *p, uint64_t *gpa);
+
 /* The highest guest-physical address + 1 below 4 GiB that is RAM. */
 uint64_t gmem_low_top(const struct gmem *m);
 

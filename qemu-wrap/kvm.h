@@ -20,6 +20,8 @@
 #include "qemu-wrap/gmem.h"
 #include "qemu-wrap/loader.h"
 
+struct irqroute;
+
 /* Requests a vCPU (or a device on a vCPU thread) posts to the main thread. */
 enum vm_request {
 	VM_REQ_SHUTDOWN = 1 << 0,	/* guest powered off (ACPI S5) */
@@ -66,6 +68,9 @@ struct vm {
 	/* Snapshots of the in-kernel devices right after creation, for reset. */
 	struct kvm_irqchip chip0[3];
 	struct kvm_pit_state2 pit0;
+
+	/* GSI routes and irqfds for MSI-X (irqroute.h): made and freed by the machine. */
+	struct irqroute *irqroute;
 };
 
 /* Open /dev/kvm, create the VM with ncpus vCPUs and mem_bytes of RAM. */

@@ -8,6 +8,7 @@
 #include "lib/util/i18n.h"
 #include "lib/util/mem.h"
 #include "qemu-wrap/acpi.h"
+#include "qemu-wrap/irqroute.h"
 #include "qemu-wrap/machine.h"
 
 /* ---- callbacks from devices (vCPU threads) into the main thread ---- */
@@ -35,7 +36,8 @@ static void on_panicked(void *opaque)
 	vm_post_request(&((struct machine *)opaque)->vm, VM_REQ_PANIC);
 }
 
-/* The PCI host's MSI delivery; ctx is the struct vm, as for its INTx irq_set. */
+/* The PCI host's MSI delivery when a vector has no irqfd; ctx is the struct vm, as
+ * for its INTx irq_set. */
 static int msi_send(void *ctx, uint64_t addr, uint32_t data)
 {
 	struct vm *vm = ctx;
@@ -44,6 +46,29 @@ static int msi_send(void *ctx, uint64_t addr, uint32_t data)
 
 	return ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0 ? -1 : 0;
 }
+
+/* The PCI host's MSI-X fast path: KVM irqfds on GSI routes (irqroute.h). */
+static int msi_irqfd_bind(void *ctx, uint64_t addr, uint32_t data, unsigned *route)
+{
+	return irqroute_irqfd_bind(((struct vm *)ctx)->irqroute, addr, data, route);
+}
+
+static int msi_irqfd_update(void *ctx, unsigned route, uint64_t addr, uint32_t data)
+{
+	return irqroute_irqfd_update(((struct vm *)ctx)->irqroute, route, addr, data);
+}
+
+static void msi_irqfd_unbind(void *ctx, unsigned route, int fd)
+{
+	irqroute_irqfd_unbind(((struct vm *)ctx)->irqroute, route, fd);
+}
+
+static int vm_fd_ioctl(void *ctx, unsigned long request, void *arg)
+{
+	return ioctl(((struct vm *)ctx)->vm_fd, request, arg);
+}
+
+static const struct irqroute_ops vm_irqroute_ops = { .vm_ioctl = vm_fd_ioctl };
 
 static struct irq_line irq_for(struct machine *m, unsigned gsi)
 {
@@ -237,7 +262,10 @@ static int add_board(struct machine *m, struct err **errp)
 	struct acpi_pm_config pc = { .sci = irq_for(m, ACPI_SCI_IRQ), .shutdown = on_guest_shutdown,
 				     .reset = on_guest_reset, .opaque = m };
 	struct pci_host_config hc = { .pio = m->vm.pio, .mmio = m->vm.mmio,
-				      .irq_set = vm_irq_line, .msi_send = msi_send, .ctx = &m->vm };
+				      .irq_set = vm_irq_line, .msi_send = msi_send,
+				      .msi_irqfd_bind = msi_irqfd_bind,
+				      .msi_irqfd_update = msi_irqfd_update,
+				      .msi_irqfd_unbind = msi_irqfd_unbind, .ctx = &m->vm };
 	uint64_t low = gmem_low_top(&m->vm.mem);
 
 	m->kbc = i8042_new(&kc);
@@ -251,7 +279,7 @@ static int add_board(struct machine *m, struct err **errp)
 	m->pm = acpi_pm_new(&pc);
 	if (acpi_pm_register(m->pm, m->vm.pio, errp) < 0)
 		return -1;
-	hc.ctx = &m->vm;
+	m->vm.irqroute = irqroute_new(&vm_irqroute_ops, &m->vm, m->log);
 	m->pci = pci_host_new(&hc);
 	if (pci_host_register(m->pci, errp) < 0)
 		return -1;
@@ -311,6 +339,7 @@ void machine_destroy(struct machine *m)
 {
 	if (m->vm_created)
 		vm_stop_threads(&m->vm);
+	machine_pause_virtio(m);	/* device threads leave guest RAM and the PCI host */
 	evloop_remove(m->request_src);
 	for (size_t i = 0; m->qmps && i < m->cfg->n_monitors; i++)
 		qmp_free(m->qmps[i]);
@@ -323,8 +352,12 @@ void machine_destroy(struct machine *m)
 		chardev_free(m->chardevs[i]);
 	free(m->qmps);
 	free(m->chardevs);
-	/* The host owns the PCI functions: free it before the virtio transports. */
+	/* The host owns the PCI functions: free it before the virtio transports. It
+	 * unbinds the functions' irqfds, so the routing table goes after it. */
 	pci_host_free(m->pci);
+	irqroute_free(m->vm.irqroute);
+	m->vm.irqroute = NULL;
+	machine_balloon_free(m);	/* its timers use the device */
 	machine_free_virtio(m);
 	i8042_free(m->kbc);
 	rtc_free(m->rtc);

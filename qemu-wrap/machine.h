@@ -28,6 +28,7 @@
 
 struct virtio_pci;
 struct vdev;
+struct machine_balloon;
 
 /* QMP's RunState names (query-status "status"). */
 enum machine_status {
@@ -83,6 +84,7 @@ struct machine {
 	struct pci_host *pci;
 	struct machine_virtio virtio[MACHINE_MAX_VIRTIO];
 	unsigned n_virtio;
+	struct machine_balloon *balloon;	/* machine_balloon.c, or NULL */
 
 	pthread_t main_thread;		/* the loop's thread (ioeventfd setup) */
 	enum machine_status status;
@@ -112,6 +114,23 @@ int machine_add_virtio(struct machine *m, struct err **errp);
 bool machine_virtio_driver(const char *driver);
 void machine_reset_virtio(struct machine *m);
 void machine_free_virtio(struct machine *m);
+/* The VM stops / runs again: virtio devices with their own threads (virtio-blk's
+ * queue workers) complete what is in flight and park / go on. Idempotent. */
+void machine_pause_virtio(struct machine *m);
+void machine_resume_virtio(struct machine *m);
+
+/* The balloon (machine_balloon.c): the device for -device virtio-balloon-pci (its
+ * state goes to m->balloon), freed by machine_balloon_free() before the virtio
+ * devices; and its QMP commands (struct qmp_machine_ops). */
+struct vdev *machine_balloon_new(struct machine *m, const struct vmm_device *d,
+				 struct err **errp);
+void machine_balloon_free(struct machine *m);
+int machine_qmp_balloon(void *vm, int64_t bytes, struct err **errp);
+json_object *machine_qmp_query_balloon(void *vm, struct err **errp);
+json_object *machine_qmp_qom_get(void *vm, const char *path, const char *property,
+				 struct err **errp);
+int machine_qmp_qom_set(void *vm, const char *path, const char *property, json_object *value,
+			struct err **errp);
 
 /* Load kernel, initrd and ACPI tables into clean RAM and set the boot vCPU. */
 int machine_load(struct machine *m, struct err **errp);

@@ -43,6 +43,7 @@ static json_object *reason(bool guest, const char *why)
 static void pause_with(struct machine *m, enum machine_status status)
 {
 	vm_pause(&m->vm);
+	machine_pause_virtio(m);	/* in-flight I/O completes before stop returns */
 	m->status = status;
 }
 
@@ -65,6 +66,7 @@ int machine_reset(struct machine *m, struct err **errp)
 	bool was_running = m->status == MACHINE_RUNNING;
 
 	vm_pause(&m->vm);
+	machine_pause_virtio(m);	/* no device thread writes RAM while it is cleared */
 	/* Power-on state for everything: RAM, devices, vCPUs, then the image again. */
 	gmem_clear(&m->vm.mem);
 	for (unsigned i = 0; i < MACHINE_MAX_UARTS; i++)
@@ -85,6 +87,7 @@ int machine_reset(struct machine *m, struct err **errp)
 			return 0;
 		}
 		m->status = MACHINE_RUNNING;
+		machine_resume_virtio(m);
 		vm_resume(&m->vm);
 	}
 	return 0;
@@ -208,6 +211,7 @@ static int q_cont(void *vm, struct err **errp)
 		return err_set(errp, ERR_INVALID, "Resetting the Virtual Machine is required");
 	default:
 		m->status = MACHINE_RUNNING;
+		machine_resume_virtio(m);
 		vm_resume(&m->vm);
 		machine_emit(m, "RESUME", NULL);
 		return 0;
@@ -253,4 +257,8 @@ const struct qmp_machine_ops machine_qmp_ops = {
 	.system_powerdown = q_powerdown,
 	.system_reset = q_reset,
 	.quit = q_quit,
+	.balloon = machine_qmp_balloon,
+	.query_balloon = machine_qmp_query_balloon,
+	.qom_get = machine_qmp_qom_get,
+	.qom_set = machine_qmp_qom_set,
 };

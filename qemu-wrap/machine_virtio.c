@@ -2,7 +2,10 @@
  * from -drive / -blockdev / -add-fd (disks) and -chardev (the console).
  *
  *   -device virtio-blk-pci,drive=ID[,num-queues=N][,queue-size=M][,serial=S][,addr=0xS]
+ *     with -drive ...,aio=io_uring|threads (or the -blockdev file node's aio=): the
+ *     back-end of the device's queue workers (default: io_uring where it works)
  *   -device virtio-rng-pci[,rng=ID]
+ *   -device virtio-balloon-pci[,...] (machine_balloon.c)
  *   -device virtio-serial-pci[,addr=..] + -device virtconsole,chardev=ID
  *
  * vireo-vmm's console is the simple single-port virtio console (Linux's hvc0), not
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "drivers/block/raw.h"
+#include "drivers/virtio/balloon.h"
 #include "drivers/virtio/blk.h"
 #include "drivers/virtio/console.h"
 #include "drivers/virtio/pci.h"
@@ -102,9 +106,10 @@ static bool prop_on(const struct vmm_props *p, const char *key)
 	return v && parse_bool(v, &b, NULL) == 0 && b;
 }
 
-/* Resolve drive=ID: a -drive id, or a -blockdev raw format node over a file node. */
+/* Resolve drive=ID: a -drive id, or a -blockdev raw format node over a file node.
+ * *aio gets the aio= property (-drive, or the file node), NULL when absent. */
 static struct raw_image *open_drive(struct machine *m, const char *id, bool *ro,
-				    struct err **errp)
+				    const char **aio, struct err **errp)
 {
 	const struct vmm_blockdev *fmt, *file;
 
@@ -125,6 +130,7 @@ static struct raw_image *open_drive(struct machine *m, const char *id, bool *ro,
 			return NULL;
 		}
 		*ro = prop_on(&dr->props, "readonly");
+		*aio = vmm_props_get(&dr->props, "aio");
 		return open_image(m, path, *ro, errp);
 	}
 	fmt = find_blockdev(m->cfg, id);
@@ -143,6 +149,7 @@ static struct raw_image *open_drive(struct machine *m, const char *id, bool *ro,
 		return NULL;
 	}
 	*ro = prop_on(&fmt->props, "read-only");
+	*aio = vmm_props_get(&file->props, "aio");
 	return open_image(m, vmm_props_get(&file->props, "filename"), *ro, errp);
 }
 
@@ -169,9 +176,43 @@ static int kvm_ioeventfd(struct machine *m, int fd, uint64_t gpa, unsigned len, 
 	return ioctl(m->vm.vm_fd, KVM_IOEVENTFD, &io);
 }
 
-/* The transport's hook: (de)assign queue qidx's notify address. The eventfd and its
- * loop source are made once, on the main thread (at device creation); later calls
- * (a guest moving the BAR, from a vCPU thread) only toggle KVM's registration. */
+/* The eventfd a device's own thread serves for queue qidx (virtio-blk's queue
+ * workers), or -1: the main loop serves the queue's kicks. */
+static int device_kick_fd(struct machine_virtio *mv, unsigned qidx)
+{
+	if (mv->free_fn == virtio_blk_free)
+		return virtio_blk_kick_fd(mv->vdev, qidx);
+	return -1;
+}
+
+/* An eventfd for queue qidx's kicks: the device's own, or one served by the main
+ * loop (made on the main thread only). Returns 0 or -1 (keep the MMIO path). */
+static int kick_fd_open(struct machine_virtio *mv, unsigned qidx)
+{
+	struct machine *m = mv->m;
+	int own = device_kick_fd(mv, qidx);
+
+	if (own >= 0) {
+		mv->kick_fd[qidx] = own;	/* the device's: no loop source, not closed here */
+		return 0;
+	}
+	if (!pthread_equal(pthread_self(), m->main_thread))
+		return -1;
+	mv->kick_fd[qidx] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (mv->kick_fd[qidx] < 0)
+		return -1;
+	mv->kick_src[qidx] = evloop_add_fd(m->loop, mv->kick_fd[qidx], EPOLLIN, on_kick, mv, NULL);
+	if (!mv->kick_src[qidx]) {
+		close(mv->kick_fd[qidx]);
+		mv->kick_fd[qidx] = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* The transport's hook: (de)assign queue qidx's notify address. The eventfd (and its
+ * loop source) is made once, at device creation on the main thread; later calls (a
+ * guest moving the BAR, from a vCPU thread) only toggle KVM's registration. */
 static int ioeventfd_hook(void *ctx, uint64_t gpa, unsigned len, unsigned qidx, bool assign)
 {
 	struct machine_virtio *mv = ctx;
@@ -185,20 +226,8 @@ static int ioeventfd_hook(void *ctx, uint64_t gpa, unsigned len, unsigned qidx, 
 	}
 	if (!assign)
 		return 0;
-	if (mv->kick_fd[qidx] < 0) {
-		if (!pthread_equal(pthread_self(), m->main_thread))
-			return -1;	/* keep the MMIO path */
-		mv->kick_fd[qidx] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (mv->kick_fd[qidx] < 0)
-			return -1;
-		mv->kick_src[qidx] = evloop_add_fd(m->loop, mv->kick_fd[qidx], EPOLLIN, on_kick, mv,
-						   NULL);
-		if (!mv->kick_src[qidx]) {
-			close(mv->kick_fd[qidx]);
-			mv->kick_fd[qidx] = -1;
-			return -1;
-		}
-	}
+	if (mv->kick_fd[qidx] < 0 && kick_fd_open(mv, qidx) < 0)
+		return -1;
 	if (kvm_ioeventfd(m, mv->kick_fd[qidx], gpa, len, true) < 0)
 		return -1;
 	mv->kick_gpa[qidx] = gpa;
@@ -248,16 +277,20 @@ static int add_blk(struct machine *m, const struct vmm_device *d, struct err **e
 {
 	struct virtio_blk_opts o = { 0 };
 	uint64_t nq, qs;
-	const char *serial = prop(d, "serial");
+	const char *serial = prop(d, "serial"), *aio = NULL;
 	struct vdev *vdev;
 	bool ro = false;
 
 	if (vmm_props_uint(&d->props, d->driver, "num-queues", 1, 64, 1, &nq, errp) < 0 ||
 	    vmm_props_uint(&d->props, d->driver, "queue-size", 4, 1024, 256, &qs, errp) < 0)
 		return -1;
-	o.img = open_drive(m, prop(d, "drive"), &ro, errp);
+	o.img = open_drive(m, prop(d, "drive"), &ro, &aio, errp);
 	if (!o.img)
 		return err_wrap(errp, ERR_INVALID, _("-device %s"), d->driver);
+	if (aio && aio_kind_parse(aio, &o.aio, errp) < 0) {
+		raw_close(o.img);
+		return err_wrap(errp, ERR_INVALID, _("-device %s"), d->driver);
+	}
 	o.readonly = ro;
 	o.num_queues = (unsigned)nq;
 	o.queue_size = (unsigned)qs;
@@ -371,6 +404,10 @@ int machine_add_virtio(struct machine *m, struct err **errp)
 			vdev = virtio_rng_new(&m->vm.mem, m->log, errp);
 			if (!vdev || add_virtio(m, d, vdev, virtio_rng_free, errp) < 0)
 				return -1;
+		} else if (streq(d->driver, "virtio-balloon-pci")) {
+			vdev = machine_balloon_new(m, d, errp);
+			if (!vdev || add_virtio(m, d, vdev, virtio_balloon_free, errp) < 0)
+				return -1;
 		} else if (streq(d->driver, "virtio-serial-pci")) {
 			if (add_console(m, d, errp) < 0)
 				return -1;
@@ -382,7 +419,8 @@ int machine_add_virtio(struct machine *m, struct err **errp)
 bool machine_virtio_driver(const char *driver)
 {
 	static const char *const names[] = { "virtio-blk-pci", "virtio-rng-pci",
-					     "virtio-serial-pci", "virtconsole", NULL };
+					     "virtio-serial-pci", "virtconsole",
+					     "virtio-balloon-pci", NULL };
 
 	for (size_t i = 0; names[i]; i++)
 		if (streq(driver, names[i]))
@@ -396,8 +434,25 @@ void machine_reset_virtio(struct machine *m)
 		virtio_pci_reset(m->virtio[i].vp);
 }
 
+/* QMP stop, system_reset, teardown: the devices with their own threads finish what
+ * is in flight and stop touching guest memory and the transport. */
+void machine_pause_virtio(struct machine *m)
+{
+	for (unsigned i = 0; i < m->n_virtio; i++)
+		if (m->virtio[i].free_fn == virtio_blk_free)
+			virtio_blk_pause(m->virtio[i].vdev);
+}
+
+void machine_resume_virtio(struct machine *m)
+{
+	for (unsigned i = 0; i < m->n_virtio; i++)
+		if (m->virtio[i].free_fn == virtio_blk_free)
+			virtio_blk_resume(m->virtio[i].vdev);
+}
+
 void machine_free_virtio(struct machine *m)
 {
+	machine_pause_virtio(m);
 	for (unsigned i = 0; i < m->n_virtio; i++) {
 		struct machine_virtio *mv = &m->virtio[i];
 
@@ -409,6 +464,8 @@ void machine_free_virtio(struct machine *m)
 				continue;
 			if (mv->kick_live[q])
 				kvm_ioeventfd(m, mv->kick_fd[q], mv->kick_gpa[q], 2, false);
+			if (!mv->kick_src[q])
+				continue;	/* the device's own eventfd */
 			evloop_remove(mv->kick_src[q]);
 			close(mv->kick_fd[q]);
 		}

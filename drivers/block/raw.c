@@ -122,6 +122,34 @@ const char *raw_name(const struct raw_image *img)
 	return img->name;
 }
 
+int raw_fd(const struct raw_image *img)
+{
+	return img->fd;
+}
+
+int raw_error(const struct raw_image *img, enum raw_op op, uint64_t off, int errnum,
+	      struct err **errp)
+{
+	unsigned long long o = (unsigned long long)off;
+
+	switch (op) {
+	case RAW_OP_READ:
+		return err_set_errno(errp, ERR_IO, errnum, _("%s: read at offset %llu failed"),
+				     img->name, o);
+	case RAW_OP_WRITE:
+		return err_set_errno(errp, ERR_IO, errnum, _("%s: write at offset %llu failed"),
+				     img->name, o);
+	case RAW_OP_FLUSH:
+		return err_set_errno(errp, ERR_IO, errnum, _("%s: flush failed"), img->name);
+	case RAW_OP_DISCARD:
+		return err_set_errno(errp, ERR_IO, errnum, _("%s: discard at offset %llu failed"),
+				     img->name, o);
+	default:
+		return err_set_errno(errp, ERR_IO, errnum, _("%s: zeroing at offset %llu failed"),
+				     img->name, o);
+	}
+}
+
 /* Does [off, off+len) lie inside the image? Sets ERR_RANGE if not. Returns 0 or -1. */
 static int raw_check_range(const struct raw_image *img, uint64_t off, uint64_t len,
 			   struct err **errp)
@@ -175,10 +203,7 @@ static int raw_rw(struct raw_image *img, const struct iovec *iov_in, unsigned n,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			rc = err_set_errno(errp, ERR_IO, errno,
-					   write ? _("%s: write at offset %llu failed")
-						 : _("%s: read at offset %llu failed"),
-					   img->name, (unsigned long long)off);
+			rc = raw_error(img, write ? RAW_OP_WRITE : RAW_OP_READ, off, errno, errp);
 			break;
 		}
 		if (r == 0 && write) {
@@ -230,7 +255,7 @@ int raw_flush(struct raw_image *img, struct err **errp)
 		return 0;
 	while (fdatasync(img->fd) < 0) {
 		if (errno != EINTR)
-			return err_set_errno(errp, ERR_IO, errno, _("%s: flush failed"), img->name);
+			return raw_error(img, RAW_OP_FLUSH, 0, errno, errp);
 	}
 	return 0;
 }
@@ -263,8 +288,7 @@ int raw_discard(struct raw_image *img, uint64_t off, uint64_t len, struct err **
 	r = raw_fallocate(img, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
 	if (r == 0 || raw_not_supported(r))
 		return 0;
-	return err_set_errno(errp, ERR_IO, -r, _("%s: discard at offset %llu failed"), img->name,
-			     (unsigned long long)off);
+	return raw_error(img, RAW_OP_DISCARD, off, -r, errp);
 }
 
 /* Zero the range by writing a zeroed buffer over it. Returns 0 or -1. */
@@ -304,7 +328,6 @@ int raw_write_zeroes(struct raw_image *img, uint64_t off, uint64_t len, bool may
 	if (r == 0)
 		return 0;
 	if (!raw_not_supported(r))
-		return err_set_errno(errp, ERR_IO, -r, _("%s: zeroing at offset %llu failed"),
-				     img->name, (unsigned long long)off);
+		return raw_error(img, RAW_OP_WRITE_ZEROES, off, -r, errp);
 	return raw_write_zero_buffers(img, off, len, errp);
 }

@@ -16,6 +16,9 @@
 
 struct raw_image;
 
+/* What a request does (the asynchronous back-ends, drivers/block/aio.h, name them). */
+enum raw_op { RAW_OP_READ, RAW_OP_WRITE, RAW_OP_FLUSH, RAW_OP_DISCARD, RAW_OP_WRITE_ZEROES };
+
 /* Open `path` read-only or read-write (O_CLOEXEC). Returns the image, or NULL with
  * *errp naming the path. */
 struct raw_image *raw_open(const char *path, bool readonly, struct err **errp);
@@ -33,6 +36,15 @@ void raw_close(struct raw_image *img);
 uint64_t raw_size(const struct raw_image *img);
 bool raw_readonly(const struct raw_image *img);
 const char *raw_name(const struct raw_image *img);
+
+/* The open file descriptor (still the image's: do not close it), for the back-ends
+ * that submit requests themselves (io_uring). */
+int raw_fd(const struct raw_image *img);
+
+/* Set *errp to the error raw_* gives when `op` at byte offset `off` fails with
+ * errno `errnum` (the message names the image). Returns -1. */
+int raw_error(const struct raw_image *img, enum raw_op op, uint64_t off, int errnum,
+	      struct err **errp);
 
 /* Read / write the bytes the iovecs describe at byte offset `off`. The range must lie
  * inside the image (ERR_RANGE otherwise). A read that meets end-of-file early (the

@@ -23,11 +23,28 @@
  * table and PBA inside one of the function's memory BARs; the bridge answers those
  * ranges of the BAR itself and hands the rest of it to the device's io_ops. The
  * device learns of every change to a vector's effective message (masked, or address
- * and data while unmasked) through its msix_update() callback.
+ * and data while unmasked) through its msix_update() callback. A device signals a
+ * vector with pci_msix_notify(): while the vector is masked (its own bit, the function
+ * mask, or MSI-X off) that sets its PBA bit, and unmasking sends it (PCI 3.0, 6.8.2.9).
+ * With the host's msi_irqfd_* hooks (KVM irqfds), the first unmask of a vector binds an
+ * eventfd to a route for its message, later address or data changes re-route it, and
+ * signalling writes the eventfd; without them, or where a bind failed, the message goes
+ * through msi_send. Disabling MSI-X or masking leaves the irqfd bound but unused;
+ * pci_host_free() unbinds them all.
  *
- * Threads: configuration, MSI-X and INTx state is behind one lock per host; every
- * device callback (io_ops of a BAR, pci_dev_ops) runs without it, so callbacks may
- * call any function here. Functions are added before the guest runs and live until
+ * Threads and locks: configuration, the MSI-X table and INTx state are behind one
+ * lock per host; every device callback (io_ops of a BAR, pci_dev_ops) runs without
+ * it, so callbacks may call any function here. Each MSI-X function also has:
+ *  - a signal lock (a rwlock): pci_msix_notify() holds it for reading around the
+ *    mask test and the eventfd write (or msi_send, or setting the PBA bit), so any
+ *    number of device threads signal at once; whoever changes what a vector does
+ *    holds it for writing, so once a guest's mask write has completed no thread
+ *    sends that vector any more, and a pending bit is never lost;
+ *  - an update lock, taken before the host lock, that orders the route changes
+ *    (ioctls, outside the host lock) of concurrent table writes from several vCPUs.
+ * Order: update lock, host lock, signal lock. Signalling takes only the signal lock,
+ * never the host lock, and never blocks on an ioctl. pci_msix_enabled() reads a flag
+ * without a lock. Functions are added before the guest runs and live until
  * pci_host_free(). */
 #ifndef VIREO_DRIVERS_BUS_PCI_H
 #define VIREO_DRIVERS_BUS_PCI_H
@@ -94,6 +111,14 @@ struct pci_host_config {
 	int (*irq_set)(void *ctx, unsigned gsi, int level);
 	/* Deliver an MSI (KVM_SIGNAL_MSI); NULL: MSI-X messages are dropped. */
 	int (*msi_send)(void *ctx, uint64_t addr, uint32_t data);
+	/* The MSI-X fast path (KVM irqfds); msi_irqfd_bind NULL: msi_send only.
+	 * bind: an eventfd whose write(2) of 1 delivers (addr, data); returns it and sets
+	 * *route, or -1 (the vector then uses msi_send). update: point route at a new
+	 * (addr, data), 0 or -1. unbind: forget route and close fd. Called from vCPU
+	 * threads (table and configuration writes) and at pci_host_free(). */
+	int (*msi_irqfd_bind)(void *ctx, uint64_t addr, uint32_t data, unsigned *route);
+	int (*msi_irqfd_update)(void *ctx, unsigned route, uint64_t addr, uint32_t data);
+	void (*msi_irqfd_unbind)(void *ctx, unsigned route, int fd);
 	void *ctx;
 };
 
@@ -127,7 +152,7 @@ struct pci_dev_ops {
 	void (*bar_remapped)(void *opaque, struct pci_dev *dev, unsigned bar, uint64_t addr);
 	/* An MSI-X vector was masked or unmasked (by its own bit, the function mask or
 	 * the enable bit), or its address or data changed while unmasked: re-read it
-	 * with pci_msix_get() (e.g. to re-route an irqfd). */
+	 * with pci_msix_get(). Runs after the bridge has re-routed the vector's irqfd. */
 	void (*msix_update)(void *opaque, struct pci_dev *dev, unsigned vector);
 };
 
@@ -190,9 +215,11 @@ int pci_msix_init(struct pci_dev *dev, unsigned nvectors, unsigned bar,
 		  uint32_t table_offset, uint32_t pba_offset, struct err **errp);
 /* The effective message of vector; false if there is no such vector. */
 bool pci_msix_get(struct pci_dev *dev, unsigned vector, struct pci_msix_msg *msg);
+/* The enable bit, read without a lock (for a device choosing MSI-X or INTx). */
 bool pci_msix_enabled(struct pci_dev *dev);
-/* Signal vector: sent now through msi_send (returns 1), or, while masked, remembered
- * in the PBA and sent when unmasked (returns 0); -1 if there is no such vector. */
+/* Signal vector from any thread: sent now through its irqfd or msi_send (returns 1),
+ * or, while masked, remembered in the PBA and sent when unmasked (returns 0); -1 if
+ * there is no such vector (e.g. VIRTIO_MSI_NO_VECTOR). */
 int pci_msix_notify(struct pci_dev *dev, unsigned vector);
 
 /* conf1, dev = the struct pci_host. */

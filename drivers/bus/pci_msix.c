@@ -1,8 +1,10 @@
 /* MSI-X for PCI functions (PCI Local Bus 3.0, 6.8.2): the capability, the vector
- * table and the pending bit array inside a memory BAR. */
+ * table and the pending bit array inside a memory BAR; each vector's signal path
+ * (irqfd or msi_send) kept in line with the table. Locking: see pci.h. */
 #include "config.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "drivers/bus/pci_priv.h"
 #include "lib/util/i18n.h"
@@ -16,14 +18,38 @@
 #define CAP_TABLE	4
 #define CAP_PBA		8
 
+/* A vector's irqfd; update_lock. */
+struct msix_route {
+	int fd;				/* from msi_irqfd_bind, or -1 */
+	unsigned route;
+	bool valid;			/* the route delivers (addr, data) */
+	uint64_t addr;
+	uint32_t data;
+};
+
+/* What pci_msix_notify() does with a vector; sig_lock. */
+struct msix_live {
+	bool masked;			/* set the PBA bit */
+	int fd;				/* else write this eventfd, or if -1 ... */
+	uint64_t addr;			/* ... msi_send this message */
+	uint32_t data;
+};
+
 struct pci_msix {
 	unsigned nvectors;
 	unsigned bar;
 	unsigned cap;			/* capability offset in configuration space */
 	uint32_t table_off, pba_off;
-	uint8_t *table;			/* nvectors * ENTRY_SIZE bytes */
+	uint8_t *table;			/* nvectors * ENTRY_SIZE bytes; host lock */
+	struct pci_msix_msg *reported;	/* what msix_update() last told; host lock */
+	bool enabled;			/* the enable bit, for lock-free readers */
+	/* Set under sig_lock held for reading (atomic or), cleared under it held for
+	 * writing; read with atomic loads. */
 	uint64_t *pba;
-	struct pci_msix_msg *reported;	/* what msix_update() last told the device */
+	pthread_mutex_t update_lock;
+	struct msix_route *routes;
+	pthread_rwlock_t sig_lock;
+	struct msix_live *live;
 };
 
 enum msix_hit { HIT_NONE, HIT_TABLE, HIT_PBA, HIT_PARTIAL };
@@ -76,13 +102,12 @@ static bool same_msg(const struct pci_msix_msg *a, const struct pci_msix_msg *b)
 	return a->addr == b->addr && a->data == b->data;
 }
 
+/* With sig_lock held for writing. */
 static bool test_and_clear_pending(struct pci_msix *m, unsigned v)
 {
 	uint64_t bit = UINT64_C(1) << (v % 64);
-	bool was = m->pba[v / 64] & bit;
 
-	m->pba[v / 64] &= ~bit;
-	return was;
+	return __atomic_fetch_and(&m->pba[v / 64], ~bit, __ATOMIC_RELAXED) & bit;
 }
 
 static struct msix_event *reserve_events(struct pci_events *ev, unsigned n)
@@ -98,23 +123,19 @@ static struct msix_event *reserve_events(struct pci_events *ev, unsigned n)
 }
 
 /* Compare vectors [first, last] with what the device was last told; queue an event
- * for each change, with delivery of a pending message that is now unmasked. */
+ * for each change. */
 static void collect_changes(struct pci_dev *dev, struct pci_msix *m, unsigned first,
 			    unsigned last, struct pci_events *ev)
 {
 	reserve_events(ev, last - first + 1);
 	for (unsigned v = first; v <= last; v++) {
 		struct pci_msix_msg cur;
-		struct msix_event *e;
 
 		effective_msg(dev, m, v, &cur);
 		if (same_msg(&cur, &m->reported[v]))
 			continue;
 		m->reported[v] = cur;
-		e = &ev->msix[ev->nmsix++];
-		e->vector = v;
-		e->msg = cur;
-		e->deliver = !cur.masked && test_and_clear_pending(m, v);
+		ev->msix[ev->nmsix++].vector = v;
 	}
 }
 
@@ -125,25 +146,82 @@ void pci_msix_config_written_locked(struct pci_dev *dev, unsigned offset, unsign
 
 	if (!m || !pci_range_touches(offset, size, m->cap + CAP_CTRL, 2))
 		return;
+	__atomic_store_n(&m->enabled, pci_msix_enabled_locked(dev), __ATOMIC_RELEASE);
 	collect_changes(dev, m, 0, m->nvectors - 1, ev);
 	pci_update_intx_locked(dev);	/* INTx is off while MSI-X is enabled */
 }
 
-static void send_msi(struct pci_host *h, const struct pci_msix_msg *msg)
+/* Send what l says, with sig_lock held: write the irqfd, or (without one, or if the
+ * write fails) msi_send. */
+static void fire(const struct pci_host *h, const struct msix_live *l)
 {
+	const uint64_t one = 1;
+
+	if (l->fd >= 0 && write(l->fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
+		return;
 	if (h->cfg.msi_send)
-		h->cfg.msi_send(h->cfg.ctx, msg->addr, msg->data);
+		h->cfg.msi_send(h->cfg.ctx, l->addr, l->data);
+}
+
+/* The irqfd that delivers cur (bound on the first unmask, re-routed when the message
+ * changed), or -1: msi_send then. With update_lock held. */
+static int route_vector(const struct pci_host *h, struct msix_route *r,
+			const struct pci_msix_msg *cur)
+{
+	const struct pci_host_config *c = &h->cfg;
+
+	if (!c->msi_irqfd_bind)
+		return -1;
+	if (r->fd < 0) {
+		r->fd = c->msi_irqfd_bind(c->ctx, cur->addr, cur->data, &r->route);
+		if (r->fd < 0)
+			return -1;
+	} else if (!r->valid || r->addr != cur->addr || r->data != cur->data) {
+		r->valid = false;
+		if (!c->msi_irqfd_update || c->msi_irqfd_update(c->ctx, r->route, cur->addr,
+								cur->data) < 0)
+			return -1;
+	}
+	r->valid = true;
+	r->addr = cur->addr;
+	r->data = cur->data;
+	return r->fd;
+}
+
+/* Bring vector v's signal path in line with the table as it is now (not as an event
+ * saw it: with several vCPUs writing, the last to get here applies the latest state).
+ * The route changes first, then the signal path switches under sig_lock; a message
+ * pended while masked goes out on unmask. */
+static void apply_vector(struct pci_dev *dev, struct pci_msix *m, unsigned v)
+{
+	struct pci_msix_msg cur;
+	struct msix_live *l = &m->live[v];
+	int fd = -1;
+
+	pthread_mutex_lock(&m->update_lock);
+	pthread_mutex_lock(&dev->host->lock);
+	effective_msg(dev, m, v, &cur);
+	pthread_mutex_unlock(&dev->host->lock);
+	if (!cur.masked)
+		fd = route_vector(dev->host, &m->routes[v], &cur);
+	pthread_rwlock_wrlock(&m->sig_lock);
+	*l = (struct msix_live){ .masked = cur.masked, .fd = fd, .addr = cur.addr,
+				 .data = cur.data };
+	if (!cur.masked && test_and_clear_pending(m, v))
+		fire(dev->host, l);
+	pthread_rwlock_unlock(&m->sig_lock);
+	pthread_mutex_unlock(&m->update_lock);
 }
 
 void pci_msix_run_events(struct pci_dev *dev, struct pci_events *ev)
 {
 	const struct pci_dev_ops *ops = dev->ops;
+	struct pci_msix *m = msix_of(dev);
 
-	for (unsigned i = 0; i < ev->nmsix; i++) {
+	for (unsigned i = 0; m && i < ev->nmsix; i++) {
+		apply_vector(dev, m, ev->msix[i].vector);
 		if (ops && ops->msix_update)
 			ops->msix_update(dev->opaque, dev, ev->msix[i].vector);
-		if (ev->msix[i].deliver)
-			send_msi(dev->host, &ev->msix[i].msg);
 	}
 	if (ev->msix_heap)
 		free(ev->msix);
@@ -188,7 +266,7 @@ static struct pci_msix *msix_for_bar(const struct pci_bar *bar, uint64_t off, un
 
 static uint8_t pba_byte(const struct pci_msix *m, uint64_t i)
 {
-	return (uint8_t)(m->pba[i / 8] >> (8 * (i % 8)));
+	return (uint8_t)(__atomic_load_n(&m->pba[i / 8], __ATOMIC_RELAXED) >> (8 * (i % 8)));
 }
 
 bool pci_msix_bar_read(struct pci_bar *bar, uint64_t offset, unsigned size, uint64_t *value)
@@ -277,7 +355,14 @@ static struct pci_msix *msix_alloc(unsigned n, unsigned bar, uint32_t table_off,
 				   uint32_t pba_off, int cap)
 {
 	struct pci_msix *m = xzalloc(sizeof(*m));
+	pthread_rwlockattr_t attr;
 
+	pthread_mutex_init(&m->update_lock, NULL);
+	/* Signallers hold it briefly but often; a guest's mask must not wait long. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&m->sig_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
 	m->nvectors = n;
 	m->bar = bar;
 	m->cap = (unsigned)cap;
@@ -286,9 +371,13 @@ static struct pci_msix *msix_alloc(unsigned n, unsigned bar, uint32_t table_off,
 	m->table = xcalloc(n, ENTRY_SIZE);
 	m->pba = xcalloc((n + 63) / 64, sizeof(uint64_t));
 	m->reported = xcalloc(n, sizeof(*m->reported));
+	m->routes = xcalloc(n, sizeof(*m->routes));
+	m->live = xcalloc(n, sizeof(*m->live));
 	for (unsigned v = 0; v < n; v++) {
 		m->table[v * ENTRY_SIZE + ENTRY_CTRL] = VEC_MASKED;
 		m->reported[v].masked = true;
+		m->routes[v].fd = -1;
+		m->live[v] = (struct msix_live){ .masked = true, .fd = -1 };
 	}
 	return m;
 }
@@ -330,41 +419,48 @@ bool pci_msix_get(struct pci_dev *dev, unsigned vector, struct pci_msix_msg *msg
 
 bool pci_msix_enabled(struct pci_dev *dev)
 {
-	bool on;
+	struct pci_msix *m = msix_of(dev);
 
-	pthread_mutex_lock(&dev->host->lock);
-	on = pci_msix_enabled_locked(dev);
-	pthread_mutex_unlock(&dev->host->lock);
-	return on;
+	return m && __atomic_load_n(&m->enabled, __ATOMIC_ACQUIRE);
 }
 
 int pci_msix_notify(struct pci_dev *dev, unsigned vector)
 {
 	struct pci_msix *m = msix_of(dev);
-	struct pci_msix_msg msg;
+	const struct msix_live *l;
+	int sent;
 
 	if (!m || vector >= m->nvectors)
 		return -1;
-	pthread_mutex_lock(&dev->host->lock);
-	effective_msg(dev, m, vector, &msg);
-	if (msg.masked)
-		m->pba[vector / 64] |= UINT64_C(1) << (vector % 64);
-	pthread_mutex_unlock(&dev->host->lock);
-	if (msg.masked)
-		return 0;
-	send_msi(dev->host, &msg);
-	return 1;
+	l = &m->live[vector];
+	pthread_rwlock_rdlock(&m->sig_lock);
+	sent = !l->masked;
+	if (sent)
+		fire(dev->host, l);
+	else
+		__atomic_fetch_or(&m->pba[vector / 64], UINT64_C(1) << (vector % 64),
+				  __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(&m->sig_lock);
+	return sent;
 }
 
 void pci_msix_free(struct pci_dev *dev)
 {
+	const struct pci_host_config *c = &dev->host->cfg;
 	struct pci_msix *m = dev->msix;
 
 	if (!m)
 		return;
+	for (unsigned v = 0; v < m->nvectors; v++)
+		if (m->routes[v].fd >= 0 && c->msi_irqfd_unbind)
+			c->msi_irqfd_unbind(c->ctx, m->routes[v].route, m->routes[v].fd);
+	pthread_mutex_destroy(&m->update_lock);
+	pthread_rwlock_destroy(&m->sig_lock);
 	free(m->table);
 	free(m->pba);
 	free(m->reported);
+	free(m->routes);
+	free(m->live);
 	free(m);
 	dev->msix = NULL;
 }

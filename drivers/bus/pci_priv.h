@@ -19,10 +19,10 @@ struct pci_bar {
 	uint64_t mapped_at;		/* PCI_BAR_UNMAPPED when off the bus */
 };
 
+/* A vector whose effective message changed: after the host lock is dropped, its
+ * signal path is brought in line with the table (pci_msix_run_events). */
 struct msix_event {
 	unsigned vector;
-	bool deliver;			/* unmasked with its pending bit set: send it */
-	struct pci_msix_msg msg;
 };
 
 /* What a locked operation changed, for the device callbacks run after unlocking. */

@@ -1,9 +1,11 @@
-/* virtio-blk (virtio 1.x §5.2) over a raw image (drivers/block/raw.h). */
+/* virtio-blk (virtio 1.x §5.2) over a raw image (drivers/block/raw.h), one worker
+ * thread per request queue (drivers/block/aio.h back-ends). */
 #ifndef VIREO_DRIVERS_VIRTIO_BLK_H
 #define VIREO_DRIVERS_VIRTIO_BLK_H
 
 #include <stdbool.h>
 
+#include "drivers/block/aio.h"
 #include "drivers/block/raw.h"
 #include "drivers/virtio/virtio.h"
 
@@ -68,6 +70,7 @@ struct virtio_blk_opts {
 	unsigned num_queues;	/* 0 means 1 */
 	unsigned queue_size;	/* 0 means 256; a power of two, 4 to 1024 */
 	char serial[VIRTIO_BLK_ID_BYTES + 1];	/* GET_ID answer; "" for none */
+	enum aio_kind aio;	/* back-end of the queue workers; AIO_DEFAULT: the build's */
 };
 
 /* A virtio-blk device on o->img. Returns the device (which now owns the image), or
@@ -75,8 +78,26 @@ struct virtio_blk_opts {
 struct vdev *virtio_blk_new(const struct virtio_blk_opts *o, const struct gmem *mem,
 			    const struct logger *log, struct err **errp);
 
-/* Free a device from virtio_blk_new (closes its image); NULL is fine. The transport
- * must no longer call it. */
+/* Free a device from virtio_blk_new (closes its image); NULL is fine. Stops and joins
+ * the queue workers first (what they have in flight completes). The transport must
+ * no longer call it. */
 void virtio_blk_free(struct vdev *vdev);
+
+/* The eventfd queue qidx's worker waits on (register it as the KVM ioeventfd of the
+ * queue's notify address), or -1 when the queue runs in-line (no worker: kicks must
+ * reach the device through vdev->ops->queue_notify). The device keeps it. */
+int virtio_blk_kick_fd(struct vdev *vdev, unsigned qidx);
+
+/* The VM stops (QMP stop, before a system reset, before teardown): returns once every
+ * queue has completed what was in flight into the used ring and its worker is parked;
+ * virtio_blk_resume lets them run again. Both are idempotent. */
+void virtio_blk_pause(struct vdev *vdev);
+void virtio_blk_resume(struct vdev *vdev);
+
+/* How queue qidx runs: "io_uring", "threads", "sync" (a worker doing the I/O itself)
+ * or "in-line" (no worker), and its back-end's submit calls and requests so far. */
+const char *virtio_blk_queue_mode(struct vdev *vdev, unsigned qidx);
+void virtio_blk_queue_stats(struct vdev *vdev, unsigned qidx, uint64_t *submits,
+			    uint64_t *requests);
 
 #endif

@@ -6,7 +6,9 @@
  * setup). Device callbacks run with vp->lock only, so a device may take vdev->lock or
  * call vdev_set_needs_reset() from them. vp->isr_lock keeps the ISR byte and the
  * INTx level in step: without it a guest read clearing the ISR could race a device
- * raising it and leave the line asserted with the ISR empty (an interrupt storm). */
+ * raising it and leave the line asserted with the ISR empty (an interrupt storm).
+ * With MSI-X on, signalling takes no lock of ours: the ISR bit is an atomic or, the
+ * vector goes to pci_msix_notify() (its irqfd, see drivers/bus/pci.h). */
 #include "config.h"
 
 #include <stdio.h>
@@ -91,22 +93,22 @@ static uint8_t status_of(const struct vdev *vdev)
 
 /* ---- interrupts ---- */
 
-/* Signal the driver on vector, or through the ISR and INTx. As QEMU does, the ISR bit
- * is set either way; INTx only without MSI-X (the bridge would not drive it anyway).
- * Returns nothing: a masked vector is remembered in the PBA by the bridge. */
+/* Signal the driver on vector, or through the ISR and INTx; any thread. As QEMU does,
+ * the ISR bit is set either way (a driver using MSI-X does not read it, §4.1.4.5);
+ * INTx only without MSI-X (the bridge would not drive it anyway). VIRTIO_PCI_NO_VECTOR
+ * under MSI-X: no interrupt. A masked vector is remembered in the PBA by the bridge. */
 static void signal_driver(struct virtio_pci *vp, uint16_t vector, uint8_t isr_bit)
 {
-	bool msix = vp->nvectors && pci_msix_enabled(vp->dev);
-
+	if (vp->nvectors && pci_msix_enabled(vp->dev)) {
+		__atomic_fetch_or(&vp->isr, isr_bit, __ATOMIC_RELAXED);
+		if (vector < vp->nvectors)
+			pci_msix_notify(vp->dev, vector);
+		return;
+	}
 	pthread_mutex_lock(&vp->isr_lock);
-	vp->isr |= isr_bit;
-	if (!msix)
-		pci_dev_set_intx(vp->dev, 1);
+	__atomic_fetch_or(&vp->isr, isr_bit, __ATOMIC_RELAXED);
+	pci_dev_set_intx(vp->dev, 1);
 	pthread_mutex_unlock(&vp->isr_lock);
-	/* The irqfd fast path goes here: a vector with an irqfd (routed in msix_update)
-	 * writes the eventfd instead of taking the host lock in pci_msix_notify. */
-	if (msix && vector < vp->nvectors)
-		pci_msix_notify(vp->dev, vector);
 }
 
 static void transport_notify_queue(struct vdev *vdev, unsigned qidx)
@@ -138,8 +140,7 @@ static uint8_t isr_read_clear(struct virtio_pci *vp)
 	uint8_t v;
 
 	pthread_mutex_lock(&vp->isr_lock);
-	v = vp->isr;
-	vp->isr = 0;
+	v = __atomic_exchange_n(&vp->isr, 0, __ATOMIC_RELAXED);
 	pci_dev_set_intx(vp->dev, 0);
 	pthread_mutex_unlock(&vp->isr_lock);
 	return v;

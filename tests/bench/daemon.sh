@@ -1,8 +1,9 @@
 #!/bin/bash
 # vireod against libvirtd (its QEMU driver), same host, same run:
 #   * RPC round trip of `list` and `dominfo` (one call each, over one connection; the
-#     libvirt side through its C library from Python, the vireo side raw frames from
-#     Python: both clients pay the same interpreter),
+#     libvirt side through its C library from Python (the binding is a thin wrapper),
+#     the vireo side through lib/rpc's C client (tests/helpers/rpc-bench); both also
+#     from Python for reference — our Python client encodes JSON in the interpreter),
 #   * `define` throughput (distinct domains, one connection),
 #   * a whole CLI call: `vireo list --all` against `virsh list --all` (exec to exit),
 #   * start → guest banner: the test guest in `idle` mode prints "vireo-testguest ready"
@@ -26,7 +27,7 @@ missing=
 [ "$(id -u)" = 0 ] || missing="root"
 [ -x /usr/sbin/libvirtd ] || missing="$missing libvirtd (apt-get install libvirt-daemon libvirt-daemon-driver-qemu)"
 /usr/bin/python3 -c 'import libvirt' 2>/dev/null || missing="$missing python3-libvirt"
-for f in daemon/vireod client/vireo qemu-wrap/vireo-vmm tests/guest/guest.elf; do
+for f in daemon/vireod client/vireo qemu-wrap/vireo-vmm tests/guest/guest.elf tests/helpers/rpc-bench; do
 	[ -x "$build/$f" ] || [ -f "$build/$f" ] || missing="$missing $build/$f"
 done
 if [ -n "$missing" ]; then
@@ -62,15 +63,20 @@ printf '%s\n' 'unix_sock_rw_perms = "0700"' 'auth_unix_rw = "none"' 'auth_unix_r
 	'log_outputs = "3:stderr"' >/etc/libvirt/libvirtd.conf
 printf '%s\n' 'user = "root"' 'group = "root"' 'dynamic_ownership = 0' \
 	'security_driver = "none"' 'stdio_handler = "file"' >/etc/libvirt/qemu.conf
-/usr/sbin/libvirtd >"$tmp/libvirtd.log" 2>&1 &
+/usr/sbin/libvirtd --pid-file "$tmp/libvirtd.pid" >"$tmp/libvirtd.log" 2>&1 &
 lv_pid=$!
 mkdir -p "$tmp/root"
-"$build/daemon/vireod" --root "$tmp/root" >"$tmp/vireod.log" 2>&1 &
+VIREO_SCHEMA_DIR=${VIREO_SCHEMA_DIR:-$src/schemas} "$build/daemon/vireod" --root "$tmp/root" >"$tmp/vireod.log" 2>&1 &
 vd_pid=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
 	[ -S /run/libvirt/libvirt-sock ] && [ -S "$tmp/root/run/vireo/vireod.sock" ] && break
 	sleep 0.1
 done
+if ! [ -S /run/libvirt/libvirt-sock ] || ! [ -S "$tmp/root/run/vireo/vireod.sock" ]; then
+	echo "daemon.sh: a daemon did not come up within 30 s" >&2
+	tail -n 5 "$tmp/libvirtd.log" "$tmp/vireod.log" >&2; ls -la /run/libvirt "$tmp/root/run/vireo" >&2
+	exit 1
+fi
 # libvirt probes QEMU's capabilities on first use (seconds): not part of any measure.
 timeout 60 virsh -c qemu:///system version >/dev/null 2>&1
 
@@ -159,10 +165,24 @@ lv_dom = lv.lookupByName("bench0")
 
 rows = []
 N = 500
-rows.append(("RPC round trip: list (all)", per_call(lambda: vd.call("domain.list", {"all": True}), N),
-             per_call(lambda: lv.listAllDomains(0), N), "us", 1e6, 1 / 5))
-rows.append(("RPC round trip: dominfo", per_call(lambda: vd.call("domain.info", {"domain": "bench0"}), N),
-             per_call(lambda: lv_dom.info(), N), "us", 1e6, 1 / 5))
+
+def c_per_call(method, params):
+    out = subprocess.run([os.path.join(build, "tests/helpers/rpc-bench"),
+                          os.path.join(root, "run/vireo/vireod.sock"), str(N), method,
+                          json.dumps(params)], capture_output=True, text=True, check=True).stdout
+    return float(out.split("=")[1]) / 1e6
+
+lv_list = per_call(lambda: lv.listAllDomains(0), N)
+lv_info = per_call(lambda: lv_dom.info(), N)
+rows.append(("RPC round trip: list (all)", c_per_call("domain.list", {"all": True}), lv_list,
+             "us", 1e6, 1 / 5))
+rows.append(("RPC round trip: dominfo", c_per_call("domain.info", {"domain": "bench0"}), lv_info,
+             "us", 1e6, 1 / 5))
+rows.append(("  list, both from Python", per_call(lambda: vd.call("domain.list", {"all": True}), N),
+             lv_list, "us", 1e6, None))
+rows.append(("  dominfo, both from Python",
+             per_call(lambda: vd.call("domain.info", {"domain": "bench0"}), N), lv_info,
+             "us", 1e6, None))
 
 def define_rate(define, undefine, prefix, for_libvirt):
     n = 100

@@ -5,13 +5,16 @@
 # over the first 64 MiB (MB/s). Two 128 MiB raw images, one on tmpfs (/dev/shm) and one
 # on disk (/var/tmp), each filled with random data. Both VMMs go through the
 # host page cache: vireo-vmm's pread/pwrite on the file, QEMU's default cache=writeback.
-# Median of RUNS runs each (default 3), the two VMMs alternating.
+# Median of RUNS runs each (default 3), the VMMs alternating.
 #
 #   tests/bench/virtio-blk.sh [RUNS]
 #
 # Environment: VIREO_TEST_BUILDDIR (default: build/ next to tests/), GUEST (default
 # $VIREO_TEST_BUILDDIR/tests/guest/guest.elf), QEMU (default qemu-system-x86_64),
-# DISKDIR (default /var/tmp: a disk file system, for the second image). Needs /dev/kvm.
+# DISKDIR (default /var/tmp: a disk file system, for the second image),
+# AIO="io_uring threads" (one vireo-vmm column per back-end of its queue workers,
+# -drive aio=; default: one column, the build's default), BASELINE=PATH (one more
+# column: another vireo-vmm binary, e.g. an older build). Needs /dev/kvm.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -26,10 +29,10 @@ for img in "$shm" "$disk"; do
 	head -c 128M /dev/urandom >"$img" || exit 1
 done
 python3 - "$build/qemu-wrap/vireo-vmm" "$guest" "${QEMU:-qemu-system-x86_64}" "$runs" \
-	"$shm" "$disk" <<'PYEOF'
+	"$shm" "$disk" "${AIO:-}" "${BASELINE:-}" <<'PYEOF'
 import os, re, statistics, subprocess, sys
 
-vmm, guest, qemu, runs, shm, disk = sys.argv[1:7]
+vmm, guest, qemu, runs, shm, disk, aio, baseline = sys.argv[1:9]
 runs = int(runs)
 bios = ["-bios", "/usr/share/qemu/qboot.rom"] if os.path.exists("/usr/share/qemu/qboot.rom") else []
 common = ["-m", "256", "-nodefaults", "-display", "none", "-serial", "stdio",
@@ -38,8 +41,11 @@ common = ["-m", "256", "-nodefaults", "-display", "none", "-serial", "stdio",
 
 def argv(name, img):
     drive = ["-drive", "file=%s,format=raw,if=none,id=d0" % img]
-    if name == "vireo-vmm":
-        return [vmm] + common + drive + ["-device", "virtio-blk-pci,drive=d0"]
+    if name.startswith("vireo"):
+        binary = baseline if name == "vireo-baseline" else vmm
+        if name.startswith("vireo aio="):
+            drive[1] += ",aio=" + name[len("vireo aio="):]
+        return [binary] + common + drive + ["-device", "virtio-blk-pci,drive=d0"]
     return ([qemu, "-accel", "kvm", "-cpu", "qemu64", "-no-user-config"] + bios + common +
             drive + ["-device", "virtio-blk-pci,drive=d0,disable-legacy=on"])
 
@@ -56,7 +62,10 @@ def one(a):
         return None
     return res
 
-names = ["vireo-vmm", "qemu-kvm"]
+vireos = ["vireo aio=" + a for a in aio.split()] or ["vireo-vmm"]
+if baseline:
+    vireos.append("vireo-baseline")
+names = vireos + ["qemu-kvm"]
 images = [("tmpfs", shm), ("disk", disk)]
 res = {(n, i): {} for n in names for i, _ in images}
 bad = {n: 0 for n in names}
@@ -80,22 +89,27 @@ print("virtio-blk, test guest 'blkbench' (polled, 1 vCPU, -m 256), 128 MiB raw i
       "median of %d runs" % runs)
 print("qemu-kvm: %s -accel kvm -cpu qemu64 %s, virtio-blk-pci disable-legacy=on, cache=writeback"
       % (qemu, " ".join(bios)))
-print("vireo-vmm: pread/pwrite through the page cache")
+print("vireo-vmm: one worker thread per queue, through the page cache%s"
+      % (" (baseline: %s)" % baseline if baseline else ""))
 print()
-fmt = "%-7s %-24s %-14s %-14s %s"
-print(fmt % ("image", "test", "vireo-vmm", "qemu-kvm", "vireo/qemu"))
+med = lambda n, i, k: (statistics.median(res[(n, i)][k]) if res[(n, i)].get(k) else None)
+cell = lambda m, k: "-" if m is None else "%d %s" % (m, unit(k))
+short = lambda n: n.replace("vireo aio=", "").replace("vireo-", "")
+print("%-6s %-17s" % ("image", "test") + "".join("%-20s" % n for n in names) +
+      "".join("%-14s" % (short(n) + "/qemu") for n in vireos))
 for iname, _ in images:
     for k in tests:
-        v, q = res[("vireo-vmm", iname)].get(k), res[("qemu-kvm", iname)].get(k)
-        mv = statistics.median(v) if v else None
-        mq = statistics.median(q) if q else None
-        cell = lambda m: "-" if m is None else "%d %s" % (m, unit(k))
-        ratio = "%.2f" % (mv / mq) if mv and mq else "-"
-        print(fmt % (iname, k, cell(mv), cell(mq), ratio))
+        mq = med("qemu-kvm", iname, k)
+        row = "%-6s %-17s" % (iname, k) + "".join("%-20s" % cell(med(n, iname, k), k)
+                                                  for n in names)
+        for n in vireos:
+            mv = med(n, iname, k)
+            row += "%-14s" % ("%.2f" % (mv / mq) if mv and mq else "-")
+        print(row)
 for n in names:
     if bad[n]:
         print("%s: %d runs failed (left out)" % (n, bad[n]))
 print()
-print("Higher is better; vireo/qemu > 1 means vireo-vmm is faster. The guest polls its")
+print("Higher is better; X/qemu > 1 means that vireo-vmm is faster. The guest polls its")
 print("used ring (no interrupts), so this is the device emulation and exit path only.")
 PYEOF

@@ -23,6 +23,8 @@ struct options {
 	bool console_echo;		/* virtio-console: echo one received line */
 	bool blkbench;			/* virtio-blk benchmark instead of the self-tests */
 	bool boot_only;			/* exit through isa-debug-exit right after boot */
+	bool touch_ram;			/* idle: touch the balloon's page pool first */
+	bool report_free;		/* idle: report the free pool (free page reporting) */
 };
 
 /* virtio.c: the virtio-blk benchmark ("blkbench") */
@@ -174,6 +176,10 @@ static void parse_cmdline(char *s, struct options *o)
 			o->blkbench = true;
 		else if (strcmp(tok, "boot") == 0)
 			o->boot_only = true;
+		else if (strcmp(tok, "touch-ram") == 0)
+			o->touch_ram = true;
+		else if (strcmp(tok, "report-free") == 0)
+			o->report_free = true;
 		else if (strcmp(tok, "crash") == 0)
 			o->crash = 3;
 		else if (strcmp(tok, "crash-kernel") == 0)
@@ -244,6 +250,7 @@ static __attribute__((noreturn)) void idle(struct tg *g, const struct options *o
 		gprintf("# idle: no ACPI power button: %s\n", why);
 	ticks = ticks_start(g, IDLE_HZ);
 	gprintf("# idle: %s\n", ticks ? "hlt between 50 Hz PIT ticks" : "no PIT IRQ0: polling");
+	balloon_start(g, o->touch_ram, o->report_free);
 	deadline_start(&d, g, o->shutdown_after * 1000);
 	gprintf("vireo-testguest ready\n");
 	for (;;) {
@@ -253,6 +260,7 @@ static __attribute__((noreturn)) void idle(struct tg *g, const struct options *o
 			nmi_seen = kstate.nmi;
 			gprintf("# idle: NMI (%lu so far)\n", nmi_seen);
 		}
+		balloon_poll(g);
 		if (o->shutdown_after && deadline_passed(&d)) {
 			gprintf("# idle: shutdown-after=%lu elapsed\n", o->shutdown_after);
 			break;

@@ -79,6 +79,10 @@ bool test_vcon_hello(struct tg *g, char *why, size_t n);
 bool test_vcon_echo(struct tg *g, char *why, size_t n);
 bool test_vrng(struct tg *g, char *why, size_t n);
 
+/* balloon.c: the virtio-balloon driver of the idle loop (README.md "virtio-balloon") */
+void balloon_start(struct tg *g, bool touch_ram, bool report_free);
+void balloon_poll(struct tg *g);
+
 /* rtc.c */
 bool test_rtc(struct tg *g, char *why, size_t n);
 uint8_t cmos_read(uint8_t idx);

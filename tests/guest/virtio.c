@@ -5,7 +5,7 @@
  * is in flight per queue at a time; completions are polled with bounded waits.
  * See README.md ("virtio") for what the host side must provide.
  */
-#include "tg.h"
+#include "virtio.h"
 #include "io.h"
 
 #define VIRTIO_VENDOR		0x1af4
@@ -46,11 +46,6 @@
 #define S_NEEDS_RESET	0x40
 #define S_FAILED	0x80
 
-#define F_VERSION_1	(1ull << 32)
-
-#define VRING_DESC_F_NEXT	1
-#define VRING_DESC_F_WRITE	2
-
 /* virtio-blk */
 #define BLK_F_SIZE_MAX	(1ull << 1)
 #define BLK_F_SEG_MAX	(1ull << 2)
@@ -71,126 +66,16 @@
 /* virtio-console */
 #define CON_F_MULTIPORT	(1ull << 1)
 
-#define VQ_MAX		16	/* descriptors per queue we use (the device may offer more) */
 #define NVQ		4	/* blk 1, console 2, rng 1 */
 #define BAR_ALLOC_BASE	0xc0000000ull
 #define BAR_ALLOC_END	0xfe000000ull
 #define REQ_TIMEOUT_MS	2000
 #define RESET_TIMEOUT_MS 1000
 
-struct vring_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-struct vring_avail {
-	uint16_t flags;
-	uint16_t idx;
-	uint16_t ring[VQ_MAX];
-	uint16_t used_event;
-};
-
-struct vring_used_elem {
-	uint32_t id;
-	uint32_t len;
-};
-
-struct vring_used {
-	uint16_t flags;
-	uint16_t idx;
-	struct vring_used_elem ring[VQ_MAX];
-	uint16_t avail_event;
-};
-
-/* One page per queue: descriptors at 0, available ring at 512, used ring at 1024. */
-struct vring_page {
-	struct vring_desc desc[VQ_MAX];
-	uint8_t pad0[512 - VQ_MAX * sizeof(struct vring_desc)];
-	struct vring_avail avail;
-	uint8_t pad1[512 - sizeof(struct vring_avail)];
-	struct vring_used used;
-	uint8_t pad2[4096 - 1024 - sizeof(struct vring_used)];
-};
-_Static_assert(sizeof(struct vring_page) == 4096, "vring page");
-
 static struct vring_page vring_pages[NVQ] __attribute__((aligned(4096)));
 static unsigned vring_next;
 
-struct vq {
-	struct vring_page *r;
-	uint16_t index;		/* queue number */
-	uint16_t size;
-	uint16_t avail_idx;	/* next free slot in avail->ring (free running) */
-	uint16_t last_used;	/* used->idx we have consumed up to */
-	uint64_t notify;	/* notify address */
-};
-
-struct vdev {
-	bool found;
-	uint8_t bus, dev, fn;
-	uint16_t type;
-	uint64_t common, notify, isr, devcfg;
-	uint32_t notify_mult;
-	uint32_t devcfg_len;
-	uint64_t dev_features, features;
-	uint16_t num_queues;
-};
-
-struct buf {
-	const volatile void *addr;
-	uint32_t len;
-	bool write;		/* device-writable */
-};
-
 static uint64_t bar_alloc_next = BAR_ALLOC_BASE;
-
-static inline void barrier(void)
-{
-	__asm__ volatile("" ::: "memory");
-}
-
-static inline void mb(void)
-{
-	__asm__ volatile("mfence" ::: "memory");
-}
-
-static inline uint8_t mr8(uint64_t a)
-{
-	return *(volatile uint8_t *)a;
-}
-
-static inline uint16_t mr16(uint64_t a)
-{
-	return *(volatile uint16_t *)a;
-}
-
-static inline uint32_t mr32(uint64_t a)
-{
-	return *(volatile uint32_t *)a;
-}
-
-static inline void mw8(uint64_t a, uint8_t v)
-{
-	*(volatile uint8_t *)a = v;
-}
-
-static inline void mw16(uint64_t a, uint16_t v)
-{
-	*(volatile uint16_t *)a = v;
-}
-
-static inline void mw32(uint64_t a, uint32_t v)
-{
-	*(volatile uint32_t *)a = v;
-}
-
-static inline void mw64(uint64_t a, uint64_t v)
-{
-	mw32(a, (uint32_t)v);
-	mw32(a + 4, (uint32_t)(v >> 32));
-}
 
 /* ---- PCI: finding the device, its BARs and its virtio capabilities --------------------- */
 
@@ -257,7 +142,7 @@ static uint64_t bar_address(struct vdev *d, unsigned bar, char *why, size_t n)
 }
 
 /* Finds the first modern virtio device of `type` and its common/notify/ISR/device caps. */
-static bool vdev_find(struct vdev *d, uint16_t type, char *why, size_t n)
+bool vdev_find(struct vdev *d, uint16_t type, char *why, size_t n)
 {
 	unsigned count;
 	const struct pci_fn *f = pci_functions(&count);
@@ -339,7 +224,7 @@ next:
 
 /* ---- device status, features, queues ----------------------------------------------------- */
 
-static uint8_t vdev_status(const struct vdev *d)
+uint8_t vdev_status(const struct vdev *d)
 {
 	return mr8(d->common + CC_STATUS);
 }
@@ -369,7 +254,7 @@ static uint64_t vdev_device_features(const struct vdev *d)
 }
 
 /* Reset, ACKNOWLEDGE|DRIVER, negotiate (VERSION_1 plus `wanted`), FEATURES_OK. */
-static bool vdev_begin(struct tg *g, struct vdev *d, uint64_t wanted, char *why, size_t n)
+bool vdev_begin(struct tg *g, struct vdev *d, uint64_t wanted, char *why, size_t n)
 {
 	uint8_t st;
 
@@ -403,49 +288,62 @@ static bool vdev_begin(struct tg *g, struct vdev *d, uint64_t wanted, char *why,
 	return true;
 }
 
-/* Sets up queue `index` in the ring page `r` (zeroed here). */
-static bool vq_setup(struct vdev *d, struct vq *q, struct vring_page *r, uint16_t index,
-		     char *why, size_t n)
+/*
+ * Sets up queue `index` with rings the caller placed (and zeroed) at desc/avail/used, of
+ * min(device's size, max) entries. Returns that size (0 on error, with why); the queue's
+ * notify address in *notify.
+ */
+uint16_t vq_setup_rings(struct vdev *d, uint16_t index, uint16_t max, uint64_t desc,
+			uint64_t avail, uint64_t used, uint64_t *notify, char *why, size_t n)
 {
 	uint16_t size, noff;
 
 	if (index >= d->num_queues) {
 		gsnprintf(why, n, "queue %u: device has %u queues", index, d->num_queues);
-		return false;
+		return 0;
 	}
 	mw16(d->common + CC_Q_SELECT, index);
 	size = mr16(d->common + CC_Q_SIZE);
 	if (size == 0) {
 		gsnprintf(why, n, "queue %u: size 0", index);
-		return false;
+		return 0;
 	}
-	if (size > VQ_MAX)
-		size = VQ_MAX;
+	if (size > max)
+		size = max;
 	if (size & (size - 1)) {
 		gsnprintf(why, n, "queue %u: size %u is not a power of 2", index, size);
-		return false;
+		return 0;
 	}
+	mw16(d->common + CC_Q_SIZE, size);
+	mw16(d->common + CC_Q_MSIX, 0xffff);	/* VIRTIO_MSI_NO_VECTOR: we poll */
+	noff = mr16(d->common + CC_Q_NOFF);
+	*notify = d->notify + (uint64_t)noff * d->notify_mult;
+	mw64(d->common + CC_Q_DESC, desc);
+	mw64(d->common + CC_Q_AVAIL, avail);
+	mw64(d->common + CC_Q_USED, used);
+	mw16(d->common + CC_Q_ENABLE, 1);
+	if (mr16(d->common + CC_Q_ENABLE) != 1) {
+		gsnprintf(why, n, "queue %u: queue_enable does not read back 1", index);
+		return 0;
+	}
+	return size;
+}
+
+/* Sets up queue `index` in the ring page `r` (zeroed here). */
+bool vq_setup(struct vdev *d, struct vq *q, struct vring_page *r, uint16_t index,
+		     char *why, size_t n)
+{
 	memset(r, 0, sizeof(*r));
 	memset(q, 0, sizeof(*q));
 	q->r = r;
 	q->index = index;
-	q->size = size;
-	mw16(d->common + CC_Q_SIZE, size);
-	mw16(d->common + CC_Q_MSIX, 0xffff);	/* VIRTIO_MSI_NO_VECTOR: we poll */
-	noff = mr16(d->common + CC_Q_NOFF);
-	q->notify = d->notify + (uint64_t)noff * d->notify_mult;
-	mw64(d->common + CC_Q_DESC, (uint64_t)(uintptr_t)r->desc);
-	mw64(d->common + CC_Q_AVAIL, (uint64_t)(uintptr_t)&r->avail);
-	mw64(d->common + CC_Q_USED, (uint64_t)(uintptr_t)&r->used);
-	mw16(d->common + CC_Q_ENABLE, 1);
-	if (mr16(d->common + CC_Q_ENABLE) != 1) {
-		gsnprintf(why, n, "queue %u: queue_enable does not read back 1", index);
-		return false;
-	}
-	return true;
+	q->size = vq_setup_rings(d, index, VQ_MAX, (uint64_t)(uintptr_t)r->desc,
+				 (uint64_t)(uintptr_t)&r->avail, (uint64_t)(uintptr_t)&r->used,
+				 &q->notify, why, n);
+	return q->size != 0;
 }
 
-static bool vdev_driver_ok(struct vdev *d, char *why, size_t n)
+bool vdev_driver_ok(struct vdev *d, char *why, size_t n)
 {
 	uint8_t st;
 
@@ -459,7 +357,7 @@ static bool vdev_driver_ok(struct vdev *d, char *why, size_t n)
 }
 
 /* Publishes the chain starting at descriptor `head` and notifies the device. */
-static void vq_kick(struct vq *q, uint16_t head)
+void vq_kick(struct vq *q, uint16_t head)
 {
 	q->r->avail.ring[q->avail_idx % q->size] = head;
 	barrier();
@@ -485,7 +383,7 @@ static void vq_submit(struct vq *q, const struct buf *bufs, unsigned nb)
 }
 
 /* Waits up to ms for a used element; returns false on timeout. */
-static bool vq_wait(struct tg *g, struct vq *q, uint64_t ms, uint32_t *id, uint32_t *len)
+bool vq_wait(struct tg *g, struct vq *q, uint64_t ms, uint32_t *id, uint32_t *len)
 {
 	struct deadline dl;
 
@@ -1135,32 +1033,22 @@ static struct {
 static bool bb_setup(struct tg *g, char *why, size_t n)
 {
 	struct vdev *d = &blk.d;
-	uint16_t size, noff;
 
 	if (!vdev_begin(g, d, BLK_WANTED, why, n))
 		return false;
-	mw16(d->common + CC_Q_SELECT, 0);
-	size = mr16(d->common + CC_Q_SIZE);
-	if (size > BB_QMAX)
-		size = BB_QMAX;
-	if (size < 4 || (size & (size - 1))) {
-		gsnprintf(why, n, "queue 0: size %u", size);
-		return false;
-	}
 	memset((void *)(uintptr_t)BB_RING, 0, 3 * 4096);
 	memset(&bq, 0, sizeof(bq));
 	bq.desc = (struct vring_desc *)(uintptr_t)BB_RING;
 	bq.avail = (struct bb_avail *)(uintptr_t)(BB_RING + 4096);
 	bq.used = (struct bb_used *)(uintptr_t)(BB_RING + 8192);
-	bq.size = size;
-	mw16(d->common + CC_Q_SIZE, size);
-	mw16(d->common + CC_Q_MSIX, 0xffff);
-	noff = mr16(d->common + CC_Q_NOFF);
-	bq.notify = d->notify + (uint64_t)noff * d->notify_mult;
-	mw64(d->common + CC_Q_DESC, BB_RING);
-	mw64(d->common + CC_Q_AVAIL, BB_RING + 4096);
-	mw64(d->common + CC_Q_USED, BB_RING + 8192);
-	mw16(d->common + CC_Q_ENABLE, 1);
+	bq.size = vq_setup_rings(d, 0, BB_QMAX, BB_RING, BB_RING + 4096, BB_RING + 8192,
+				 &bq.notify, why, n);
+	if (bq.size == 0)
+		return false;
+	if (bq.size < 4) {
+		gsnprintf(why, n, "queue 0: size %u", bq.size);
+		return false;
+	}
 	return vdev_driver_ok(d, why, n);
 }
 

@@ -92,4 +92,62 @@ VIREO_LOG=debug "$VIREOD" --root "$root" --timeout 1 2>"$T_TMP/log-env"
 grep -q "info: no activity for 1 seconds" "$T_TMP/log-env" && t_ok "VIREO_LOG sets the level" \
 	|| t_fail "VIREO_LOG sets the level" "$(cat "$T_TMP/log-env")"
 
+# ---- systemd: socket activation, units ----
+. "$VIREO_TEST_SRCDIR/tests/lib/daemon.sh"
+root=$T_TMP/r4
+mkdir -p "$root/run/vireo"
+if ! command -v systemd-socket-activate >/dev/null; then
+	t_skip "socket activation: both sockets come from systemd, READY=1 follows" \
+		"systemd-socket-activate is not installed"
+	t_skip "socket activation: the socket named ro is the read-only one" \
+		"systemd-socket-activate is not installed"
+else
+	sock=$T_TMP/notify4.sock
+	"$NOTIFY" "$sock" "READY=1" 20 >"$T_TMP/notify4.out" 2>&1 &
+	npid=$!; t_track_pid $npid
+	t_wait_for 5 test -S "$sock"
+	systemd-socket-activate -l "$root/run/vireo/vireod.sock" -l "$root/run/vireo/vireod-ro.sock" \
+		--fdname=rw:ro -E NOTIFY_SOCKET="$sock" -E VIREO_SCHEMA_DIR \
+		"$VIREOD" -v --root "$root" 2>"$T_TMP/err4" &
+	apid=$!; t_track_pid $apid
+	t_wait_for 5 test -S "$root/run/vireo/vireod.sock"
+	# the first connection makes systemd-socket-activate start the daemon
+	out=$(rpc "$root" domain.list '{"all": true}')
+	if [ "$out" = '{"domains": []}' ] && t_wait_for 10 grep -q "READY=1" "$T_TMP/notify4.out" &&
+		grep -q "serving 2 socket(s) passed by systemd" "$T_TMP/err4"; then
+		t_ok "socket activation: both sockets come from systemd, READY=1 follows"
+	else
+		t_fail "socket activation: both sockets come from systemd, READY=1 follows" "$out" \
+			"$(cat "$T_TMP/notify4.out" "$T_TMP/err4")"
+	fi
+	o1=$(rpc_ro "$root" domain.define "$(GUEST=/g VMM=/v dom_xml x | xml_params)")
+	o2=$(rpc "$root" domain.define "$(GUEST=/g VMM=/v dom_xml x | xml_params)")
+	if grep -q "^error: permission-denied: .*read-only socket" <<<"$o1" && grep -q '"new": true' <<<"$o2"; then
+		t_ok "socket activation: the socket named ro is the read-only one"
+	else
+		t_fail "socket activation: the socket named ro is the read-only one" "$o1" "$o2"
+	fi
+	kill -TERM $apid; wait $apid
+	kill $npid 2>/dev/null
+fi
+
+if ! command -v systemd-analyze >/dev/null; then
+	t_skip "systemd-analyze verify passes on vireod.service and its sockets" \
+		"systemd-analyze is not installed"
+else
+	mkdir -p "$T_TMP/units"
+	# the service as installed, but naming the vireod of this build
+	sed "s|@sbindir@/vireod|$VIREOD|" "$VIREO_TEST_SRCDIR/systemd/vireod.service.in" \
+		>"$T_TMP/units/vireod.service"
+	cp "$VIREO_TEST_SRCDIR/systemd/vireod.socket" "$VIREO_TEST_SRCDIR/systemd/vireod-ro.socket" \
+		"$T_TMP/units/"
+	out=$(cd "$T_TMP/units" && systemd-analyze verify --man=no vireod.service vireod.socket \
+		vireod-ro.socket 2>&1); rc=$?
+	if [ $rc -eq 0 ] && [ -z "$out" ]; then
+		t_ok "systemd-analyze verify passes on vireod.service and its sockets"
+	else
+		t_fail "systemd-analyze verify passes on vireod.service and its sockets" "rc=$rc" "$out"
+	fi
+fi
+
 t_done

@@ -4,6 +4,8 @@
 #include "tests/unit/unit.h"
 
 #include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "drivers/bus/pci.h"
 #include "drivers/virtio/pci.h"
@@ -29,6 +31,10 @@ struct fake_machine {
 	unsigned assigns, deassigns;
 	uint64_t evfd_gpa[NQUEUES];
 	bool evfd_live[NQUEUES];
+	bool irqfds;			/* the irqfd hooks work (else: msi_send) */
+	int irqfd[8];			/* by route: eventfds bound to vectors */
+	uint32_t irqfd_data[8];
+	unsigned nirqfds;
 };
 
 /* A virtio device that records what the transport asked of it. */
@@ -71,6 +77,37 @@ static int machine_msi_send(void *ctx, uint64_t addr, uint32_t data)
 	m->msi_addr = addr;
 	m->msi_data = data;
 	return 0;
+}
+
+static int machine_irqfd_bind(void *ctx, uint64_t addr, uint32_t data, unsigned *route)
+{
+	struct fake_machine *m = ctx;
+
+	if (!m->irqfds || m->nirqfds == 8)
+		return -1;
+	m->irqfd[m->nirqfds] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	m->irqfd_data[m->nirqfds] = data;
+	*route = m->nirqfds;
+	return m->irqfd[m->nirqfds++];
+}
+
+static int machine_irqfd_update(void *ctx, unsigned route, uint64_t addr, uint32_t data)
+{
+	((struct fake_machine *)ctx)->irqfd_data[route] = data;
+	return 0;
+}
+
+static void machine_irqfd_unbind(void *ctx, unsigned route, int fd)
+{
+	close(fd);
+}
+
+/* Interrupts delivered through an irqfd since the last look. */
+static uint64_t irqfd_fired(int fd)
+{
+	uint64_t n = 0;
+
+	return read(fd, &n, sizeof(n)) == sizeof(n) ? n : 0;
 }
 
 static int machine_ioeventfd(void *ctx, uint64_t gpa, unsigned len, unsigned qidx,
@@ -173,7 +210,10 @@ static int rig_setup(void **state)
 	r->mmio = iobus_new();
 	cfg = (struct pci_host_config){ .pio = r->pio, .mmio = r->mmio,
 					.irq_set = machine_irq_set,
-					.msi_send = machine_msi_send, .ctx = &r->machine };
+					.msi_send = machine_msi_send,
+					.msi_irqfd_bind = machine_irqfd_bind,
+					.msi_irqfd_update = machine_irqfd_update,
+					.msi_irqfd_unbind = machine_irqfd_unbind, .ctx = &r->machine };
 	r->host = pci_host_new(&cfg);
 	assert_int_equal(pci_host_register(r->host, &e), 0);
 	vdev_init(&r->fv.vdev, &fake_ops, &r->mem, &r->log, NQUEUES, QMAX, CONFIG_SIZE);
@@ -553,6 +593,44 @@ static void msix_vectors_are_programmed_and_delivered(void **state)
 	assert_int_equal(r->machine.msis, 2);
 }
 
+static void msix_vectors_go_through_their_irqfds(void **state)
+{
+	struct rig *r = *state;
+	struct fake_machine *m = &r->machine;
+
+	m->irqfds = true;
+	rig_add(r, NULL);
+	bring_up(r);
+	enable_msix(r);
+	program_vector(r, 1, 0xfee00000, 0x4031);
+	program_vector(r, 3, 0xfee00000, 0x4033);
+	assert_int_equal(m->nirqfds, 2);
+	assert_int_equal(m->irqfd_data[0], 0x4031);
+	common_out(r, C_Q_SELECT, 2, 0);
+	common_out(r, C_Q_MSIX, 2, 1);
+	common_out(r, C_MSIX_CONFIG, 2, 3);
+	r->fv.vdev.transport->notify_queue(&r->fv.vdev, 0);
+	r->fv.vdev.transport->notify_queue(&r->fv.vdev, 0);
+	assert_int_equal(irqfd_fired(m->irqfd[0]), 2);
+	r->fv.vdev.transport->notify_config(&r->fv.vdev);
+	assert_int_equal(irqfd_fired(m->irqfd[1]), 1);
+	assert_int_equal(m->msis, 0);
+	assert_int_equal(m->gsi_level[pci_intx_gsi(4, 1)], 0);
+	/* The ISR is set all the same (as QEMU), read-clear as ever. */
+	assert_int_equal(in(r->mmio, r->bar + VIRTIO_PCI_ISR_OFF, 1),
+			 VIRTIO_PCI_ISR_QUEUE | VIRTIO_PCI_ISR_CONFIG);
+	/* Queue 1 has VIRTIO_MSI_NO_VECTOR: no interrupt at all. */
+	r->fv.vdev.transport->notify_queue(&r->fv.vdev, 1);
+	assert_int_equal(irqfd_fired(m->irqfd[0]) + irqfd_fired(m->irqfd[1]), 0);
+	/* A masked vector waits in the PBA for its unmask. */
+	out(r->mmio, r->msix_bar + 16 + 12, 4, 1);
+	r->fv.vdev.transport->notify_queue(&r->fv.vdev, 0);
+	assert_int_equal(irqfd_fired(m->irqfd[0]), 0);
+	out(r->mmio, r->msix_bar + 16 + 12, 4, 0);
+	assert_int_equal(irqfd_fired(m->irqfd[0]), 1);
+	assert_int_equal(m->msis, 0);
+}
+
 static void invalid_vectors_read_back_as_no_vector(void **state)
 {
 	struct rig *r = *state;
@@ -859,6 +937,7 @@ int main(void)
 		T(queue_size_can_only_be_lowered_to_a_power_of_two),
 		T(notify_write_kicks_the_right_queue_after_driver_ok),
 		T(msix_vectors_are_programmed_and_delivered),
+		T(msix_vectors_go_through_their_irqfds),
 		T(invalid_vectors_read_back_as_no_vector),
 		T(without_msix_intx_is_raised_and_isr_read_clears_it),
 		T(isr_and_intx_stay_in_step_under_concurrent_use),
