@@ -221,6 +221,12 @@ bool pci_msix_enabled(struct pci_dev *dev);
  * or, while masked, remembered in the PBA and sent when unmasked (returns 0); -1 if
  * there is no such vector (e.g. VIRTIO_MSI_NO_VECTOR). */
 int pci_msix_notify(struct pci_dev *dev, unsigned vector);
+/* The eventfd that sends vector now (its KVM irqfd: a write(2) of 1 delivers the
+ * message without the bridge), or -1 while the vector is masked or has no irqfd. For
+ * a back-end in the kernel that signals by itself (vhost's call fd): the fd stays
+ * open until pci_host_free() and follows later address/data changes, but a later
+ * mask is not seen through it. */
+int pci_msix_irqfd(struct pci_dev *dev, unsigned vector);
 
 /* conf1, dev = the struct pci_host. */
 extern const struct io_ops pci_conf1_io_ops;

@@ -444,6 +444,19 @@ int pci_msix_notify(struct pci_dev *dev, unsigned vector)
 	return sent;
 }
 
+int pci_msix_irqfd(struct pci_dev *dev, unsigned vector)
+{
+	struct pci_msix *m = msix_of(dev);
+	int fd;
+
+	if (!m || vector >= m->nvectors)
+		return -1;
+	pthread_rwlock_rdlock(&m->sig_lock);
+	fd = m->live[vector].masked ? -1 : m->live[vector].fd;
+	pthread_rwlock_unlock(&m->sig_lock);
+	return fd;
+}
+
 void pci_msix_free(struct pci_dev *dev)
 {
 	const struct pci_host_config *c = &dev->host->cfg;

@@ -81,9 +81,18 @@ struct pci_dev *virtio_pci_dev(struct virtio_pci *vp)
 static uint64_t offered_features(struct virtio_pci *vp)
 {
 	uint64_t f = vp->vdev->ops->features ? vp->vdev->ops->features(vp->vdev) : 0;
+	uint64_t ours = UINT64_C(1) << VIRTIO_RING_F_INDIRECT_DESC |
+			UINT64_C(1) << VIRTIO_RING_F_EVENT_IDX;
 
-	return f | UINT64_C(1) << VIRTIO_F_VERSION_1 | UINT64_C(1) << VIRTIO_RING_F_INDIRECT_DESC |
-	       UINT64_C(1) << VIRTIO_RING_F_EVENT_IDX;
+	return f | UINT64_C(1) << VIRTIO_F_VERSION_1 | (ours & ~vp->vdev->transport_features_off);
+}
+
+/* Queue q's largest size: the transport's, or the device's smaller one for q. */
+static uint16_t queue_max_of(const struct virtio_pci *vp, unsigned q)
+{
+	uint16_t own = vp->vdev->queue_max_of[q];
+
+	return own && own < vp->queue_max ? own : vp->queue_max;
 }
 
 static uint8_t status_of(const struct vdev *vdev)
@@ -129,9 +138,22 @@ static void transport_notify_config(struct vdev *vdev)
 		      VIRTIO_PCI_ISR_CONFIG);
 }
 
+/* Only with MSI-X on and a vector of the queue's own: INTx needs the ISR. */
+static int transport_queue_irqfd(struct vdev *vdev, unsigned qidx)
+{
+	struct virtio_pci *vp = vdev->transport_priv;
+	uint16_t vector;
+
+	if (qidx >= vdev->nqueues || !vp->nvectors || !pci_msix_enabled(vp->dev))
+		return -1;
+	vector = __atomic_load_n(&vp->queue_vector[qidx], __ATOMIC_RELAXED);
+	return vector < vp->nvectors ? pci_msix_irqfd(vp->dev, vector) : -1;
+}
+
 static const struct vdev_transport_ops virtio_pci_transport = {
 	.notify_queue = transport_notify_queue,
 	.notify_config = transport_notify_config,
+	.queue_irqfd = transport_queue_irqfd,
 };
 
 /* Reading the ISR clears it and lowers INTx (§4.1.4.5). Returns the old value. */
@@ -164,7 +186,7 @@ static void reset_locked(struct virtio_pci *vp, bool reset_device)
 	for (unsigned q = 0; q < vdev->nqueues; q++) {
 		struct virtqueue *vq = &vdev->vqs[q];
 
-		vq->size = vp->queue_max;
+		vq->size = queue_max_of(vp, q);
 		vq->desc_gpa = vq->avail_gpa = vq->used_gpa = 0;
 		__atomic_store_n(&vp->queue_vector[q], VIRTIO_PCI_NO_VECTOR, __ATOMIC_RELAXED);
 	}
@@ -302,7 +324,7 @@ static void queue_field_write(struct virtio_pci *vp, enum common_field f, uint64
 	pthread_mutex_lock(&vp->vdev->lock);
 	switch (f) {
 	case CF_Q_SIZE:
-		if (v && v <= vp->queue_max && !(v & (v - 1)))
+		if (v && v <= queue_max_of(vp, q) && !(v & (v - 1)))
 			vq->size = (uint16_t)v;
 		break;
 	case CF_Q_DESC:		vq->desc_gpa = v; break;

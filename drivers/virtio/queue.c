@@ -338,6 +338,38 @@ void vq_push(struct virtqueue *vq, uint16_t head, uint32_t written)
 	ring_store16(r.used + 2, vq->used_idx, __ATOMIC_RELEASE);
 }
 
+void vq_fill(struct virtqueue *vq, unsigned off, uint16_t head, uint32_t written)
+{
+	struct vq_rings r;
+	struct vring_used_elem e = { .id = htole32(head), .len = htole32(written) };
+	uint16_t slot;
+
+	if (!size_is_valid(vq->size) || vq_map_rings(vq, &r, NULL) < 0) {
+		vq->broken = true;
+		return;
+	}
+	slot = (uint16_t)(vq->used_idx + off) & (vq->size - 1);
+	memcpy(r.used + 4 + 8 * (size_t)slot, &e, sizeof(e));
+}
+
+void vq_flush(struct virtqueue *vq, unsigned n)
+{
+	struct vq_rings r;
+
+	if (!size_is_valid(vq->size) || vq_map_rings(vq, &r, NULL) < 0) {
+		vq->broken = true;
+		return;
+	}
+	vq->used_idx = (uint16_t)(vq->used_idx + n);
+	/* Release: the elements are visible before the index that publishes them. */
+	ring_store16(r.used + 2, vq->used_idx, __ATOMIC_RELEASE);
+}
+
+void vq_unpop(struct virtqueue *vq, unsigned n)
+{
+	vq->last_avail = (uint16_t)(vq->last_avail - n);
+}
+
 /* vring_need_event() from the spec (§2.7.10): did new_idx just pass event_idx? */
 static bool vring_need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old)
 {

@@ -70,6 +70,16 @@ int vq_pop(struct virtqueue *vq, struct vq_chain *chain, struct err **errp);
 /* Give a chain back with `written` bytes written into its writable part. */
 void vq_push(struct virtqueue *vq, uint16_t head, uint32_t written);
 
+/* vq_push in two steps, for a result spread over several chains that the driver must
+ * see whole (virtio-net's MRG_RXBUF): vq_fill writes the used element `off` places
+ * after the published ones without publishing it; vq_flush publishes the next n. */
+void vq_fill(struct virtqueue *vq, unsigned off, uint16_t head, uint32_t written);
+void vq_flush(struct virtqueue *vq, unsigned n);
+
+/* Hand back the last n chains vq_pop gave (not used): they are popped again next
+ * time, as QEMU's virtqueue_unpop. n must not exceed what was popped since. */
+void vq_unpop(struct virtqueue *vq, unsigned n);
+
 /* After pushing: should the device interrupt the driver now? (NO_INTERRUPT flag, or
  * used_event with EVENT_IDX, §2.7.10). */
 bool vq_should_notify(struct virtqueue *vq);

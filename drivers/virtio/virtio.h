@@ -66,6 +66,10 @@ struct vdev_ops {
 struct vdev_transport_ops {
 	void (*notify_queue)(struct vdev *vdev, unsigned qidx);	/* used buffers */
 	void (*notify_config)(struct vdev *vdev);			/* config change */
+	/* The eventfd whose write interrupts the driver for queue qidx without the
+	 * transport (an MSI-X vector's KVM irqfd), or -1: use notify_queue. For a
+	 * back-end in the kernel (vhost's call fd). Optional. */
+	int (*queue_irqfd)(struct vdev *vdev, unsigned qidx);
 };
 
 struct vdev {
@@ -77,6 +81,10 @@ struct vdev {
 	unsigned nqueues;
 	struct virtqueue vqs[VDEV_MAX_QUEUES];
 	uint16_t queue_max;		/* largest queue size the device accepts */
+	/* Per queue, when not 0: a smaller largest size (virtio-net's rx/tx sizes). */
+	uint16_t queue_max_of[VDEV_MAX_QUEUES];
+	/* Transport feature bits the device withholds (virtio-net's event_idx=off). */
+	uint64_t transport_features_off;
 
 	uint64_t driver_features;	/* what the driver negotiated */
 	uint8_t status;
