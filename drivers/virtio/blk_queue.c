@@ -36,10 +36,24 @@
 
 enum queue_state { Q_RUN, Q_PARK, Q_EXIT };
 
+/* DRIVER_OK and not NEEDS_RESET: a device the guest broke takes no more requests
+ * until it is reset (virtio 1.x §2.1.2). */
 static bool device_live(const struct virtio_blk *b)
 {
-	return __atomic_load_n(&b->vdev.status, __ATOMIC_ACQUIRE) & VIRTIO_STATUS_DRIVER_OK;
+	uint8_t status = __atomic_load_n(&b->vdev.status, __ATOMIC_ACQUIRE);
+
+	return (status & VIRTIO_STATUS_DRIVER_OK) && !(status & VIRTIO_STATUS_NEEDS_RESET);
 }
+
+/*
+ * Rounds (of up to a queue size of chains each) one run may take. A guest can make its
+ * ring refill itself: a used ring on top of its avail ring, or a read buffer over the
+ * avail index, turn every completion into a new request. A run that never ended would
+ * never park for QMP stop, a reset or exit; after this many rounds it yields and is
+ * picked up again (the worker wakes itself) once the controls are looked at.
+ */
+#define BLK_RUN_MAX_ROUNDS 4
+
 
 static struct blk_req *req_get(struct blk_queue *q)
 {
@@ -134,18 +148,37 @@ static int queue_take(struct blk_queue *q, struct virtqueue *vq, unsigned *nbatc
 	return 1;
 }
 
+static void wake(struct blk_queue *q);
+
+/* Stop a run that has gone on long enough, and make sure it is taken up again: the
+ * worker wakes itself; in-line, kicks come back on and the guest's next kick does. */
+static void yield_run(struct blk_queue *q, struct virtqueue *vq)
+{
+	if (q->threaded) {
+		q->rescan = true;
+		wake(q);
+		return;
+	}
+	vq_enable_kicks(vq);
+}
+
 /* Process the ring until it is empty (kicks enabled again), full (q->rescan: look
  * again when requests complete) or broken. */
 static void queue_run(struct blk_queue *q)
 {
 	struct virtqueue *vq = &q->b->vdev.vqs[q->idx];
 
-	if (!device_live(q->b))
-		return;
-	for (;;) {
+	for (unsigned round = 0;; round++) {
 		unsigned popped = 0, nbatch = 0;
 		bool pushed = false, full = false;
 		int rc = 1;
+
+		if (!device_live(q->b))
+			return;
+		if (round == BLK_RUN_MAX_ROUNDS) {
+			yield_run(q, vq);
+			return;
+		}
 
 		vq_disable_kicks(vq);
 		while (popped < vq->size && !(full = queue_full(q, vq)) &&

@@ -420,8 +420,8 @@ static void a_chain_without_a_writable_byte_needs_reset(void **state)
 	struct fx *f = fx_new(IMG_SECTORS * 512);
 	uint64_t hg = vring_alloc(&f->v, 16);
 	struct vring_seg s[1] = { { hg, 16, false } };
+	struct timespec wait = { 0, 50 * 1000 * 1000 };
 	uint32_t head, len;
-	uint8_t buf[512];
 
 	blk_on(f, false, 1, NULL);
 	memset(vring_ptr(&f->v, hg, 16), 0, 16);
@@ -430,9 +430,13 @@ static void a_chain_without_a_writable_byte_needs_reset(void **state)
 	assert_true(vring_wait_used(&f->v, 0, &head, &len));
 	assert_int_equal(len, 0);
 	assert_true(f->v.dev->status & VIRTIO_STATUS_NEEDS_RESET);
-	/* The device carries on: the next good request still works. */
-	assert_int_equal(blk_req(f, 0, VIRTIO_BLK_T_IN, 0, buf, 512, true).status,
-			 VIRTIO_BLK_S_OK);
+	/* As QEMU's broken device: nothing more is taken until the driver resets it. */
+	vring_add(&f->v, 0, s, 1);
+	f->v.dev->ops->queue_notify(f->v.dev, 0);
+	nanosleep(&wait, NULL);
+	virtio_blk_pause(f->v.dev);
+	assert_false(vring_used(&f->v, 0, &head, &len));
+	virtio_blk_resume(f->v.dev);
 	fx_free(f);
 }
 
@@ -863,6 +867,38 @@ static void raw_passed_fd_reads_writes_and_zeroes(void **state)
 	fx_free(f);
 }
 
+/* A ring that refills itself for ever: the used ring on top of the avail ring, with the
+ * device's used index one ahead of what it took (fuzz-virtio-blk found this state;
+ * a driver cannot reach it from a reset, but a bug or a restored state could), so every
+ * completion raises the avail index and hands the device the same request again. The
+ * worker must still park for QMP stop (and exit at the end) instead of spinning in one
+ * run: runs have a budget of rounds. */
+static void a_ring_that_refills_itself_does_not_hold_the_worker(void **state)
+{
+	struct fx *f = fx_new(IMG_SECTORS * 512);
+	struct vdev *d = blk_on(f, false, 1, "REFILL");
+	uint8_t hdr[16] = { 0 };
+	uint32_t type = htole32(VIRTIO_BLK_T_GET_ID);
+	uint64_t hg = vring_alloc(&f->v, 16), ig = vring_alloc(&f->v, 20), sg = vring_alloc(&f->v, 1);
+	struct vring_seg s[3] = { { hg, 16, false }, { ig, 20, true }, { sg, 1, true } };
+	struct timespec spin = { 0, 100 * 1000 * 1000 };
+
+	(void)state;
+	d->vqs[0].used_gpa = d->vqs[0].avail_gpa;
+	d->vqs[0].used_idx = 1;
+	memcpy(hdr, &type, 4);
+	assert_int_equal(gmem_write(&f->v.mem, hg, hdr, 16), 0);
+	vring_add(&f->v, 0, s, 3);
+	d->ops->queue_notify(d, 0);
+	nanosleep(&spin, NULL);
+	alarm(10);		/* a worker that never parks hangs here: SIGALRM fails the test */
+	virtio_blk_pause(d);
+	alarm(0);
+	assert_memory_equal(vring_ptr(&f->v, ig, 6), "REFILL", 6);	/* it did run */
+	virtio_blk_resume(d);
+	fx_free(f);		/* joins the worker: it must leave its run for that too */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -891,6 +927,7 @@ int main(void)
 		cmocka_unit_test(bad_options_are_rejected_naming_the_property),
 		cmocka_unit_test(raw_open_errors_name_the_file),
 		cmocka_unit_test(raw_passed_fd_reads_writes_and_zeroes),
+		cmocka_unit_test(a_ring_that_refills_itself_does_not_hold_the_worker),
 	};
 
 	return cmocka_run_group_tests_name("virtio-blk", tests, NULL, NULL);
