@@ -12,7 +12,9 @@ QEMU=${QEMU:-qemu-system-x86_64}
 
 if why=$(vmm_host_problem); then
 	vmm_skip_all "$why" "virtio guest checks under vireo-vmm" "disk holds the guest's write" \
-		"hostile rings: NEEDS_RESET, worker alive" "same TAP under QEMU/KVM" "same TAP under QEMU/TCG"
+		"hostile rings: NEEDS_RESET, worker alive" \
+		"QMP stop/cont during virtio-blk I/O: the guest's benchmark completes, worker alive" \
+		"same TAP under QEMU/KVM" "same TAP under QEMU/TCG"
 fi
 
 # The image the guest expects: sector N (0-7) is "vireo-blk-sector-N" repeated.
@@ -97,6 +99,31 @@ if [ $rc -eq 1 ] && grep -q '^ok 15 - virtio-blk: malformed ring sets NEEDS_RESE
 else
 	t_fail "hostile rings: NEEDS_RESET, logged, the device works again after reset, worker alive" \
 		"exit $rc" "$(cat "$T_TMP/h.out" "$T_TMP/h.err")"
+fi
+
+# --- QMP stop/cont while the queue workers have requests in flight ---
+# The guest's blkbench mode keeps the queue busy (QD1 and QD32 reads, sequential reads
+# and writes); stopping parks the workers with what is in flight completed, cont lets
+# them go on. The run must finish with every test done, and the worker must stay up.
+truncate -s 128M "$T_TMP/bench.img"
+timeout 90 "$VMM" -m 256 -nodefaults -display none -serial stdio \
+	-qmp "unix:$T_TMP/sc.qmp,server=on,wait=off" \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$GUEST" -append blkbench \
+	-drive "file=$T_TMP/bench.img,format=raw,if=none,id=d0" \
+	-device virtio-blk-pci,drive=d0,num-queues=2 >"$T_TMP/sc.out" 2>"$T_TMP/sc.err" &
+scpid=$!; t_track_pid $scpid
+steps=()
+for _ in 1 2 3 4 5 6 7 8; do steps+=(stop sleep:0.1 query-status cont sleep:0.3); done
+python3 "$QMP_PY" --timeout 30 "$T_TMP/sc.qmp" "${steps[@]}" >"$T_TMP/sc.qmp.out" 2>&1
+qrc=$?
+wait $scpid; rc=$?
+stops=$(grep -c '^return query-status .*"paused"' "$T_TMP/sc.qmp.out")
+if [ $rc -eq 1 ] && [ $qrc -eq 0 ] && [ "$stops" -ge 8 ] && grep -q '^# blkbench: done' "$T_TMP/sc.out"; then
+	t_ok "QMP stop/cont during virtio-blk I/O: the guest's benchmark completes, worker alive"
+else
+	t_fail "QMP stop/cont during virtio-blk I/O: the guest's benchmark completes, worker alive" \
+		"exit $rc, qmp.py $qrc, paused seen $stops times" \
+		"$(tail -n 20 "$T_TMP/sc.out" "$T_TMP/sc.err" "$T_TMP/sc.qmp.out")"
 fi
 
 # --- QEMU, same guest, same devices ---
