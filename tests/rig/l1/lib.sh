@@ -10,6 +10,10 @@
 #   r_elapsed T0              seconds since r_uptime said T0
 #   r_wait_for SECS CMD...    poll CMD every 0.1 s until it succeeds; 1 if it never did
 #   r_tail FILE [N]           the last N (20) lines of FILE, for r_fail
+#   r_pty_console ERR OUT     wait (10 s) for the worker's "char device redirected to
+#                             /dev/pts/N (label c0)" line in ERR, then copy what the
+#                             guest writes on that pty into OUT in the background; sets
+#                             R_PTY (empty when none came) and R_READER (the copier's pid)
 # Every line these print starts with "RIG: " on the console and on /dev/ttyS1, so the
 # runner outside can tell them from kernel and guest output.
 
@@ -45,3 +49,13 @@ r_wait_for() {
 	done
 }
 r_tail() { tail -n "${2:-20}" "$1" 2>/dev/null; }
+
+r_pty_console() {
+	R_PTY= R_READER=
+	r_wait_for 10 grep -q 'char device redirected to /dev/pts/.* (label c0)' "$1" &&
+		R_PTY=$(sed -n 's|^char device redirected to \(/dev/pts/[0-9]*\) (label c0)$|\1|p' "$1")
+	if [ -n "$R_PTY" ]; then
+		cat "$R_PTY" >"$2" 2>/dev/null &
+		R_READER=$!
+	fi
+}

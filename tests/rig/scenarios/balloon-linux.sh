@@ -20,14 +20,8 @@ rm -f /tmp/q /tmp/con.out /tmp/bl.rc /tmp/bl.err /tmp/bl.qmp
 	-device virtio-serial-pci -device virtconsole,chardev=c0 -chardev pty,id=c0 \
 	</dev/null 2>/tmp/bl.err
   echo $? >/tmp/bl.rc ) | tee /tmp/bl.out &
-pty=
-r_wait_for 10 grep -q 'char device redirected to /dev/pts/.* (label c0)' /tmp/bl.err &&
-	pty=$(sed -n 's|^char device redirected to \(/dev/pts/[0-9]*\) (label c0)$|\1|p' /tmp/bl.err)
-reader=
-if [ -n "$pty" ]; then
-	cat "$pty" >/tmp/con.out 2>/dev/null &
-	reader=$!
-fi
+r_pty_console /tmp/bl.err /tmp/con.out
+pty=$R_PTY reader=$R_READER
 
 # qmp COMMAND-JSON...: run them, the transcript appended to /tmp/bl.qmp, replies on stdout.
 qmp() {

@@ -21,14 +21,8 @@ rm -f /tmp/con.out /tmp/vl.rc /tmp/vl.err
 	-chardev pty,id=c0 </dev/null 2>/tmp/vl.err
   echo $? >/tmp/vl.rc ) | tee /tmp/vl.out &
 # The host side of the console: the pty the worker announces (as QEMU does) on stderr.
-pty=
-r_wait_for 10 grep -q 'char device redirected to /dev/pts/.* (label c0)' /tmp/vl.err &&
-	pty=$(sed -n 's|^char device redirected to \(/dev/pts/[0-9]*\) (label c0)$|\1|p' /tmp/vl.err)
-reader=
-if [ -n "$pty" ]; then
-	cat "$pty" >/tmp/con.out 2>/dev/null &
-	reader=$!
-fi
+r_pty_console /tmp/vl.err /tmp/con.out
+pty=$R_PTY reader=$R_READER
 r_wait_for 80 grep -q 'L2-HVC0 shell started' /tmp/vl.out
 vda=$(grep -m1 '^L2-VDA' /tmp/vl.out | tr -d '\r')
 case "$vda" in
