@@ -24,6 +24,7 @@ CHECKS=(
 	"the daemon is up and its state unchanged after all of it"
 	"uid 65534 on the rw socket: read-only methods work, define is permission-denied"
 	"the read-only socket refuses changes even to root"
+	"group vireo (supplementary or primary) may change things on the rw socket; others may not"
 	"no sanitizer report in the daemon's log"
 )
 
@@ -190,6 +191,38 @@ if [ "$out" = "error: permission-denied: 'domain.undefine' needs read-write acce
 	t_ok "${CHECKS[11]}"
 else
 	t_fail "${CHECKS[11]}" "$out" "$ro_list"
+fi
+
+# Group vireo: the daemon looks it up by name. A second daemon runs in a private mount
+# namespace whose /etc/group has a vireo line, so the host's files stay as they are.
+R2=$T_TMP/root2
+G=${CHECKS[12]}
+cp /etc/group "$T_TMP/group" && echo "vireo:x:64999:" >>"$T_TMP/group"
+if ! setpriv --reuid 65534 --regid 65534 --groups 64999 true 2>/dev/null ||
+   ! unshare -m true 2>/dev/null; then
+	t_skip "$G" "setpriv or unshare -m cannot run here"
+else
+	mkdir -p "$R2"
+	unshare -m sh -c 'mount --bind "$1" /etc/group && exec "$2" -v --root "$3"' sh \
+		"$T_TMP/group" "$VIREOD" "$R2" 2>>"$R2.log" &
+	gpid=$!; t_track_pid $gpid
+	t_wait_for 10 rpc "$R2" ping >/dev/null
+	chmod 711 "$R2" "$R2/run"
+	S2=$R2/run/vireo/vireod.sock
+	o1=$(setpriv --reuid 65534 --regid 65534 --groups 64999 "$PYTHON" "$RPC_PY" "$S2" \
+		domain.define "$(dom_xml member | xml_params)")
+	o2=$(setpriv --reuid 65534 --regid 64999 --clear-groups "$PYTHON" "$RPC_PY" "$S2" \
+		domain.define "$(dom_xml primary | xml_params)")
+	o3=$(nobody "$S2" domain.define "$(dom_xml intruder | xml_params)")
+	names=$(rpc "$R2" domain.list '{"all": true}' | grep -o '"name": "[a-z]*"' | sort | tr '\n' ' ')
+	if grep -q '"name": "member"' <<<"$o1" && grep -q '"name": "primary"' <<<"$o2" &&
+	   grep -q '^error: permission-denied: ' <<<"$o3" &&
+	   [ "$names" = '"name": "member" "name": "primary" ' ]; then
+		t_ok "$G"
+	else
+		t_fail "$G" "supplementary: $o1" "primary: $o2" "other: $o3" "domains: $names"
+	fi
+	kill "$gpid" 2>/dev/null; wait "$gpid" 2>/dev/null
 fi
 
 [ $running = yes ] && rpc "$R" domain.destroy '{"domain": "keep"}' >/dev/null
