@@ -178,6 +178,9 @@ rows.append(("RPC round trip: list (all)", c_per_call("domain.list", {"all": Tru
              "us", 1e6, 1 / 5))
 rows.append(("RPC round trip: dominfo", c_per_call("domain.info", {"domain": "bench0"}), lv_info,
              "us", 1e6, 1 / 5))
+floor = float(subprocess.run([os.path.join(build, "tests/helpers/rpc-bench"), "--floor", str(N)],
+                             capture_output=True, text=True, check=True).stdout.split("=")[1]) / 1e6
+rows.append(("  floor: bare unix-socket round trip", floor, floor, "us", 1e6, None))
 rows.append(("  list, both from Python", per_call(lambda: vd.call("domain.list", {"all": True}), N),
              lv_list, "us", 1e6, None))
 rows.append(("  dominfo, both from Python",
@@ -255,6 +258,8 @@ for name, v, l, unit, scale, target in rows:
     verdict = "" if target is None else ("met" if ratio <= target else "NOT met") + " (<= 1/%d)" % round(1 / target)
     print("%-32s %12s %12s %10.3f  %s" % (name, cells[0], cells[1], ratio, verdict))
 print("ratio = vireo time / libvirt time (for define: time per definition)")
+print("floor = 64 bytes there and back between two processes over a socket pair, no work:")
+print("what any RPC pays on this host; the same number in both columns")
 for i in range(3):
     lv.lookupByName("bench%d" % i).undefine()
 PYEOF

@@ -1,16 +1,25 @@
 /* rpc-bench: RPC round trips against vireod, timed in C (tests/bench/daemon.sh).
  *
  *   rpc-bench SOCKET COUNT METHOD [PARAMS-JSON]
+ *   rpc-bench --floor COUNT
  *
  * Connects (hello), makes one warm-up call, then COUNT calls of METHOD with PARAMS over
  * the one connection, in 5 batches; prints the median batch's microseconds per call:
  *   us_per_call=12.3
+ * --floor: the same timing of a bare round trip between two processes over a unix
+ * socket pair (64 bytes there, 64 back, a forked echo process): what any RPC on this
+ * host pays before it does any work.
  * Exit status 0, or 1 with the error on stderr (a failed call ends the run). */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -43,6 +52,42 @@ static int call_once(struct rpc_client *c, const char *method, struct json_objec
 	return rpc_client_call(c, method, copy, NULL, errp);
 }
 
+/* Median of 5 batches of count round trips over a socket pair to a forked echo. */
+static int floor_run(long count)
+{
+	char msg[64];
+	double batch[5];
+	int sv[2];
+	pid_t pid;
+
+	memset(msg, 'x', sizeof(msg));
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		close(sv[0]);
+		while (read(sv[1], msg, sizeof(msg)) == (ssize_t)sizeof(msg))
+			if (write(sv[1], msg, sizeof(msg)) != (ssize_t)sizeof(msg))
+				break;
+		_exit(0);
+	}
+	close(sv[1]);
+	for (int b = 0; b < 5; b++) {
+		double t0 = now_us();
+
+		for (long i = 0; i < count; i++)
+			if (write(sv[0], msg, sizeof(msg)) != (ssize_t)sizeof(msg) ||
+			    read(sv[0], msg, sizeof(msg)) != (ssize_t)sizeof(msg))
+				return 1;
+		batch[b] = (now_us() - t0) / count;
+	}
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	qsort(batch, 5, sizeof(batch[0]), cmp_double);
+	printf("us_per_call=%.1f\n", batch[2]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct err *e = NULL;
@@ -51,8 +96,10 @@ int main(int argc, char **argv)
 	double batch[5];
 	long count;
 
+	if (argc == 3 && strcmp(argv[1], "--floor") == 0 && (count = strtol(argv[2], NULL, 10)) > 0)
+		return floor_run(count);
 	if (argc < 4 || argc > 5 || (count = strtol(argv[2], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: rpc-bench SOCKET COUNT METHOD [PARAMS-JSON]\n");
+		fprintf(stderr, "usage: rpc-bench SOCKET COUNT METHOD [PARAMS-JSON] | --floor COUNT\n");
 		return 1;
 	}
 	if (argc == 5 && !(params = json_tokener_parse(argv[4]))) {
