@@ -122,6 +122,23 @@ int cmd_setmem(struct client *c, const struct cmd_args *a, struct err **errp);
 int cmd_setmaxmem(struct client *c, const struct cmd_args *a, struct err **errp);
 int cmd_dommemstat(struct client *c, const struct cmd_args *a, struct err **errp);
 
+/* Networks and interfaces (cmd_net.c). */
+extern const struct opt_def opts_network[], opts_net_define[], opts_net_list[],
+	opts_net_dumpxml[], opts_net_autostart[], opts_domiflist[], opts_domifstat[],
+	opts_domif_getlink[], opts_domif_setlink[];
+int cmd_net_define(struct client *c, const struct cmd_args *a, struct err **errp);
+int cmd_net_undefine(struct client *c, const struct cmd_args *a, struct err **errp);
+int cmd_net_start(struct client *c, const struct cmd_args *a, struct err **errp);
+int cmd_net_destroy(struct client *c, const struct cmd_args *a, struct err **errp);
+int cmd_net_list(struct client *c, const struct cmd_args *a, struct err **errp);
+int cmd_net_info(struct client *c, const struct cmd_args *a, struct err **errp);
+int cmd_net_dumpxml(struct client *c, const struct cmd_args *a, struct err **errp);
+int cmd_net_autostart(struct client *c, const struct cmd_args *a, struct err **errp);
+int cmd_domiflist(struct client *c, const struct cmd_args *a, struct err **errp);
+int cmd_domifstat(struct client *c, const struct cmd_args *a, struct err **errp);
+int cmd_domif_getlink(struct client *c, const struct cmd_args *a, struct err **errp);
+int cmd_domif_setlink(struct client *c, const struct cmd_args *a, struct err **errp);
+
 /* The console (console.c). */
 extern const struct opt_def opts_console[];
 int cmd_console(struct client *c, const struct cmd_args *a, struct err **errp);

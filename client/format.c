@@ -202,6 +202,11 @@ static void field(struct buf *out, const char *label, const char *fmt, ...)
 	free(value);
 }
 
+void format_field(struct buf *out, const char *label, const char *value)
+{
+	field(out, label, "%s", value);
+}
+
 void dominfo_format(const struct dom_info *d, struct buf *out)
 {
 	if (d->id >= 0)

@@ -52,6 +52,10 @@ const char *state_word(const char *s);
 /* `list`: the " Id   Name   State" table over doms. */
 void list_format_table(const struct dom_info *doms, size_t n, bool header, struct buf *out);
 
+/* One "Label:          value" line of dominfo/net-info: the label padded to 15
+ * columns, a blank, the value. */
+void format_field(struct buf *out, const char *label, const char *value);
+
 /* `dominfo`: "Id:             3" and so on, the label padded to 15 columns. */
 void dominfo_format(const struct dom_info *d, struct buf *out);
 

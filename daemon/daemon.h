@@ -39,6 +39,7 @@ struct daemon {
 	int lock_fd;
 	struct server *server;
 	struct registry reg;
+	struct netreg *nets;		/* vireo networks (daemon/network/network.h) */
 	const char *schema_dir;		/* RelaxNG dir for XML validation; NULL: none */
 	char *default_emulator;		/* worker for domains without <emulator> */
 	int64_t last_activity_ms;	/* for --timeout */

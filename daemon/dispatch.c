@@ -10,6 +10,7 @@
 #include "daemon/dispatch.h"
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
+#include "daemon/network/network.h"
 #include "daemon/server.h"
 #include "lib/rpc/errors.h"
 #include "lib/util/i18n.h"
@@ -156,6 +157,18 @@ static const struct handler handlers[] = {
 	{ "domain.setmem", NULL, NULL, memory_setmem },
 	{ "domain.setmaxmem", NULL, NULL, memory_setmaxmem },
 	{ "domain.memstats_period", NULL, NULL, memory_stats_period },
+	{ "domain.iflist", NULL, ifmethod_list, NULL },
+	{ "domain.ifstat", NULL, ifmethod_stat, NULL },
+	{ "domain.getlink", NULL, ifmethod_getlink, NULL },
+	{ "domain.setlink", NULL, NULL, ifmethod_setlink },
+	{ "net.list", netmethod_list, NULL, NULL },
+	{ "net.info", netmethod_info, NULL, NULL },
+	{ "net.xml", netmethod_xml, NULL, NULL },
+	{ "net.define", netmethod_define, NULL, NULL },
+	{ "net.undefine", netmethod_undefine, NULL, NULL },
+	{ "net.start", netmethod_start, NULL, NULL },
+	{ "net.destroy", netmethod_destroy, NULL, NULL },
+	{ "net.autostart", netmethod_autostart, NULL, NULL },
 };
 
 void dispatch_call(struct call *call)

@@ -16,6 +16,7 @@
 #include "daemon/console.h"
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
+#include "daemon/network/network.h"
 #include "daemon/runtime.h"
 #include "lib/rpc/errors.h"
 #include "lib/util/i18n.h"
@@ -132,6 +133,7 @@ void lifecycle_worker_exited(struct domain *dom, bool clean_exit)
 	}
 	log_info(&d->log, _("domain %s stopped (%s)"), dom->name, reason);
 	worker_free(dom);
+	hostnet_release(d, dom->name);
 	runtime_clean(d, dom->name);
 	dom->id = -1;
 	dom->state = DOM_SHUTOFF;
@@ -296,10 +298,16 @@ static void start_memory_done(struct domain *dom)
 		start_fail(op, e);
 }
 
+/* Links set down in the XML are down before the guest runs (libvirt does the same). */
+static void start_links_done(struct domain *dom)
+{
+	memory_apply_at_start(dom, start_memory_done);
+}
+
 /* QMP is up (lifecycle_on_ready): the worker is paused and configured. */
 void lifecycle_start_ready(struct domain *dom)
 {
-	memory_apply_at_start(dom, start_memory_done);
+	hostnet_apply_links(dom, start_links_done);
 }
 
 /* Copy the definition into the live one and put the domain's pieces in place. */

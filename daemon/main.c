@@ -22,6 +22,7 @@
 #include "daemon/domain.h"
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
+#include "daemon/network/network.h"
 #include "daemon/options.h"
 #include "daemon/paths.h"
 #include "daemon/runtime.h"
@@ -190,6 +191,7 @@ static int daemon_setup(struct daemon *d, struct err **errp)
 	d->default_emulator = find_default_emulator();
 	d->reg.next_id = 1;
 	registry_load(d);
+	netreg_load(d);
 	reattach_all(d);
 	d->server = server_new(d);
 	return server_start(d->server, errp);
@@ -213,6 +215,7 @@ static void daemon_teardown(struct daemon *d)
 		if (i < d->reg.n)
 			worker_free(d->reg.doms[i]);
 	registry_free(d);
+	netreg_free(d);
 	if (d->lock_fd >= 0) {
 		unlink(d->paths.pid_file);
 		close(d->lock_fd);

@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include "daemon/console.h"
+#include "daemon/defstore.h"
 #include "daemon/job.h"
 #include "daemon/lifecycle.h"
+#include "daemon/network/network.h"
 #include "daemon/runtime.h"
 #include "lib/util/file.h"
 #include "lib/util/i18n.h"
@@ -125,22 +127,16 @@ static void reattach_dir(struct daemon *d, const char *name)
 		dom->state = DOM_SHUTOFF;
 		dom->reason = "crashed";
 	}
+	hostnet_release(d, name);	/* its taps, if a holder kept them */
 	runtime_clean(d, name);
 	dom_paths_free(&p);
 }
 
 void reattach_all(struct daemon *d)
 {
-	DIR *dir = opendir(d->paths.run_domains_dir);
-	struct dirent *de;
 	struct strv names = STRV_INIT;
 
-	if (!dir)
-		return;
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.')
-			strv_push(&names, de->d_name);
-	closedir(dir);
+	dir_list_names(d->paths.run_domains_dir, &names);
 	for (size_t i = 0; i < names.len; i++)
 		reattach_dir(d, names.items[i]);
 	strv_free(&names);
@@ -153,6 +149,7 @@ void autostart_all(struct daemon *d)
 
 	if (access(d->paths.autostarted, F_OK) == 0)
 		return;		/* done this boot already: a restart is not a boot */
+	netreg_autostart(d);	/* networks first: domains may need them */
 	for (size_t i = 0; i < d->reg.n; i++) {
 		struct domain *dom = d->reg.doms[i];
 

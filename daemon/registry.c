@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/defstore.h"
 #include "daemon/domain.h"
 #include "daemon/runtime.h"
 #include "lib/rpc/errors.h"
@@ -215,74 +216,28 @@ char *dom_format_xml(const struct domain *dom, bool inactive)
 	return vdomain_format(dom->def ? dom->def : dom->live);
 }
 
-/* ---- files ---- */
-
-static char *def_path(struct daemon *d, const char *name)
-{
-	char *file = xasprintf("%s.xml", name);
-	char *path = path_join(d->paths.domains_dir, file);
-
-	free(file);
-	return path;
-}
-
-static char *autostart_path(struct daemon *d, const char *name)
-{
-	char *file = xasprintf("%s.xml", name);
-	char *path = path_join(d->paths.autostart_dir, file);
-
-	free(file);
-	return path;
-}
+/* ---- files (daemon/defstore.h) ---- */
 
 int registry_save(struct daemon *d, const struct domain *dom, struct err **errp)
 {
-	char *path = def_path(d, dom->name);
 	char *xml = vdomain_format(dom->def);
-	int rc = file_write_atomic(path, xml, strlen(xml), 0600, errp);
+	int rc = defstore_save(d->paths.domains_dir, dom->name, xml, errp);
 
-	if (rc < 0)
-		err_wrap(errp, RPC_ERR_OPERATION_FAILED, _("cannot save the definition of '%s'"),
-			 dom->name);
 	free(xml);
-	free(path);
 	return rc;
-}
-
-static int unlink_if_there(const char *path, struct err **errp)
-{
-	if (unlink(path) < 0 && errno != ENOENT)
-		return err_set_errno(errp, RPC_ERR_OPERATION_FAILED, errno, _("cannot remove %s"),
-				     path);
-	return 0;
 }
 
 int registry_delete_files(struct daemon *d, const struct domain *dom, struct err **errp)
 {
-	char *path = autostart_path(d, dom->name);
-	int rc = unlink_if_there(path, errp);
-
-	free(path);
-	path = def_path(d, dom->name);
-	if (rc == 0)
-		rc = unlink_if_there(path, errp);
-	free(path);
-	return rc;
+	return defstore_delete(d->paths.domains_dir, d->paths.autostart_dir, dom->name, errp);
 }
 
 int registry_set_autostart(struct daemon *d, struct domain *dom, bool on, struct err **errp)
 {
-	char *link = autostart_path(d, dom->name);
-	char *target = xasprintf("../%s.xml", dom->name);
-	int rc = unlink_if_there(link, errp);
+	int rc = defstore_set_autostart(d->paths.autostart_dir, dom->name, on, errp);
 
-	if (rc == 0 && on && symlink(target, link) < 0)
-		rc = err_set_errno(errp, RPC_ERR_OPERATION_FAILED, errno, _("cannot create %s"),
-				   link);
 	if (rc == 0)
 		dom->autostart = on;
-	free(link);
-	free(target);
 	return rc;
 }
 
@@ -295,8 +250,7 @@ static struct vdomain *load_one(struct daemon *d, const char *file)
 
 	if (file_read_all(path, XML_MAX, &xml, NULL, &e) == 0)
 		def = registry_parse_xml(d, xml, &e);
-	if (def && (strlen(def->name) + 4 != strlen(file) ||
-		    strncmp(def->name, file, strlen(def->name)) != 0)) {
+	if (def && !defstore_file_is(file, def->name)) {
 		err_set(&e, RPC_ERR_INVALID_XML, _("the file holds domain '%s'"), def->name);
 		vdomain_free(def);
 		def = NULL;
@@ -306,13 +260,8 @@ static struct vdomain *load_one(struct daemon *d, const char *file)
 		vdomain_free(def);
 		def = NULL;
 	}
-	if (!def) {
-		char *why = err_describe(e);
-
-		log_warning(&d->log, _("ignoring %s: %s"), path, why);
-		free(why);
-		err_free(e);
-	}
+	if (!def)
+		defstore_warn_ignored(&d->log, path, e);
 	free(xml);
 	free(path);
 	return def;
@@ -320,35 +269,23 @@ static struct vdomain *load_one(struct daemon *d, const char *file)
 
 void registry_load(struct daemon *d)
 {
-	DIR *dir = opendir(d->paths.domains_dir);
-	struct dirent *de;
+	struct strv files = STRV_INIT;
 
-	if (!dir) {
+	if (defstore_list(d->paths.domains_dir, &files) < 0) {
 		log_warning(&d->log, _("cannot read %s: %s"), d->paths.domains_dir,
 			    strerror(errno));
 		return;
 	}
-	while ((de = readdir(dir))) {
-		struct vdomain *def;
+	for (size_t i = 0; i < files.len; i++) {
+		struct vdomain *def = load_one(d, files.items[i]);
 		struct domain *dom;
-		char *link;
 
-		if (file_is_atomic_temp(de->d_name)) {
-			/* a define that died half-way: the old file is still there */
-			unlinkat(dirfd(dir), de->d_name, 0);
-			continue;
-		}
-		if (de->d_name[0] == '.' || !str_ends_with(de->d_name, ".xml"))
-			continue;
-		def = load_one(d, de->d_name);
 		if (!def)
 			continue;
 		dom = registry_add(d, def, true);
-		link = autostart_path(d, dom->name);
-		dom->autostart = access(link, F_OK) == 0;
-		free(link);
+		dom->autostart = defstore_is_autostart(d->paths.autostart_dir, dom->name);
 	}
-	closedir(dir);
+	strv_free(&files);
 }
 
 /* ---- the RPC's domain object ---- */

@@ -12,6 +12,7 @@
 
 #include "daemon/console.h"
 #include "daemon/lifecycle.h"
+#include "daemon/network/network.h"
 #include "daemon/runtime.h"
 #include "lib/rpc/errors.h"
 #include "lib/util/i18n.h"
@@ -82,9 +83,10 @@ static bool emulator_is_qemu(const char *path)
 	return str_starts_with(base ? base + 1 : path, "qemu");
 }
 
-static char **build_argv(struct domain *dom, struct err **errp)
+static char **build_argv(struct domain *dom, const struct hostnet *hn, struct err **errp)
 {
-	struct vdom_argv_ctx ctx = { .monitor_fd = WORKER_QMP_FD };
+	struct vdom_argv_ctx ctx = { .monitor_fd = WORKER_QMP_FD, .net_fds = hn->fds,
+				     .n_net_fds = hn->n };
 	const char *emulator = dom->live->emulator ? dom->live->emulator
 						   : dom->d->default_emulator;
 
@@ -94,13 +96,14 @@ static char **build_argv(struct domain *dom, struct err **errp)
 }
 
 static int spawn_worker(struct domain *dom, char **argv, int qmp_fd, int log_fd,
-			struct err **errp)
+			const struct hostnet *hn, struct err **errp)
 {
-	struct spawn_fd_map fds[] = {
+	struct spawn_fd_map fds[SPAWN_MAX_FDS] = {
 		{ qmp_fd, WORKER_QMP_FD }, { log_fd, 1 }, { log_fd, 2 },
 	};
+	size_t nfds = 3;
 	struct spawn_opts so = {
-		.path = argv[0], .argv = argv, .fds = fds, .nfds = ARRAY_SIZE(fds),
+		.path = argv[0], .argv = argv, .fds = fds,
 		/* its own session: the worker outlives the daemon (KillMode=process) and
 		 * is not hit by signals meant for the daemon's process group */
 		.new_session = true, .cwd = "/",
@@ -108,6 +111,10 @@ static int spawn_worker(struct domain *dom, char **argv, int qmp_fd, int log_fd,
 	struct spawn_child child;
 	struct worker *w;
 
+	/* the taps and vhost fds (hostnet_prepare kept them within SPAWN_MAX_FDS) */
+	for (size_t i = 0; i < hn->n_map && nfds < SPAWN_MAX_FDS; i++)
+		fds[nfds++] = hn->map[i];
+	so.nfds = nfds;
 	if (spawn(&so, &child, errp) < 0)
 		return -1;
 	w = dom->w;
@@ -124,11 +131,19 @@ static int spawn_worker(struct domain *dom, char **argv, int qmp_fd, int log_fd,
 int worker_spawn(struct domain *dom, off_t *log_offset, struct err **errp)
 {
 	struct dom_paths p;
-	char **argv = build_argv(dom, errp), *line = NULL, *header;
+	struct hostnet hn;
+	char **argv, *line = NULL, *header;
 	int qmp_fd = -1, log_fd = -1, rc = -1;
 
-	if (!argv)
+	/* the host side of the interfaces: fds from number 4 on */
+	if (hostnet_prepare(dom, WORKER_QMP_FD + 1, SPAWN_MAX_FDS - 3, &hn, errp) < 0)
 		return -1;
+	argv = build_argv(dom, &hn, errp);
+	if (!argv) {
+		hostnet_close(&hn);
+		hostnet_release(dom->d, dom->name);
+		return -1;
+	}
 	dom_paths_init(dom->d, dom->name, &p);
 	dom->w = xzalloc(sizeof(*dom->w));
 	dom->w->pidfd = -1;
@@ -145,7 +160,8 @@ int worker_spawn(struct domain *dom, off_t *log_offset, struct err **errp)
 		log_fd = domain_log_open(dom->d, p.log, header, log_offset, errp);
 	/* connect before the worker runs: the listening socket queues us */
 	if (log_fd >= 0 && worker_connect_qmp(dom, errp) == 0)
-		rc = spawn_worker(dom, argv, qmp_fd, log_fd, errp);
+		rc = spawn_worker(dom, argv, qmp_fd, log_fd, &hn, errp);
+	hostnet_close(&hn);	/* the worker has its own copies now */
 	if (qmp_fd >= 0)
 		close(qmp_fd);
 	if (log_fd >= 0)
@@ -156,8 +172,10 @@ int worker_spawn(struct domain *dom, off_t *log_offset, struct err **errp)
 	dom_paths_free(&p);
 	if (rc < 0 && dom->w->pid > 0)
 		kill(dom->w->pid, SIGKILL);	/* its exit watch could not be set up */
-	if (rc < 0)
+	if (rc < 0) {
 		worker_free(dom);
+		hostnet_release(dom->d, dom->name);
+	}
 	return rc;
 }
 

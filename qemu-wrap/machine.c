@@ -359,6 +359,7 @@ void machine_destroy(struct machine *m)
 	m->vm.irqroute = NULL;
 	machine_balloon_free(m);	/* its timers use the device */
 	machine_free_virtio(m);
+	machine_net_free(m);		/* the taps and vhost fds, after their devices */
 	i8042_free(m->kbc);
 	rtc_free(m->rtc);
 	acpi_pm_free(m->pm);

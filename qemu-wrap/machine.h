@@ -29,6 +29,7 @@
 struct virtio_pci;
 struct vdev;
 struct machine_balloon;
+struct machine_net;
 
 /* QMP's RunState names (query-status "status"). */
 enum machine_status {
@@ -85,6 +86,7 @@ struct machine {
 	struct machine_virtio virtio[MACHINE_MAX_VIRTIO];
 	unsigned n_virtio;
 	struct machine_balloon *balloon;	/* machine_balloon.c, or NULL */
+	struct machine_net *net;		/* machine_net.c, or NULL */
 
 	pthread_t main_thread;		/* the loop's thread (ioeventfd setup) */
 	enum machine_status status;
@@ -118,6 +120,19 @@ void machine_free_virtio(struct machine *m);
  * queue workers) complete what is in flight and park / go on. Idempotent. */
 void machine_pause_virtio(struct machine *m);
 void machine_resume_virtio(struct machine *m);
+/* Put vdev on the PCI bus for -device d (addr=, vectors=) with the machine's
+ * ioeventfds; the machine owns it from then on (free_fn frees it, also when this
+ * fails). Returns 0 or -1. */
+int machine_add_virtio_device(struct machine *m, const struct vmm_device *d, struct vdev *vdev,
+			      void (*free_fn)(struct vdev *), struct err **errp);
+
+/* virtio-net (machine_net.c): -device virtio-net-pci with its -netdev; the back-ends
+ * (taps, vhost) go with machine_net_free() after machine_free_virtio(); QMP
+ * query-rx-filter and set_link. */
+int machine_net_add(struct machine *m, const struct vmm_device *d, struct err **errp);
+void machine_net_free(struct machine *m);
+json_object *machine_qmp_query_rx_filter(void *vm, const char *name, struct err **errp);
+int machine_qmp_set_link(void *vm, const char *name, bool up, struct err **errp);
 
 /* The balloon (machine_balloon.c): the device for -device virtio-balloon-pci (its
  * state goes to m->balloon), freed by machine_balloon_free() before the virtio

@@ -261,4 +261,6 @@ const struct qmp_machine_ops machine_qmp_ops = {
 	.query_balloon = machine_qmp_query_balloon,
 	.qom_get = machine_qmp_qom_get,
 	.qom_set = machine_qmp_qom_set,
+	.query_rx_filter = machine_qmp_query_rx_filter,
+	.set_link = machine_qmp_set_link,
 };

@@ -24,6 +24,7 @@
 #include "drivers/virtio/balloon.h"
 #include "drivers/virtio/blk.h"
 #include "drivers/virtio/console.h"
+#include "drivers/virtio/net.h"
 #include "drivers/virtio/pci.h"
 #include "drivers/virtio/rng.h"
 #include "lib/util/i18n.h"
@@ -182,6 +183,8 @@ static int device_kick_fd(struct machine_virtio *mv, unsigned qidx)
 {
 	if (mv->free_fn == virtio_blk_free)
 		return virtio_blk_kick_fd(mv->vdev, qidx);
+	if (mv->free_fn == virtio_net_free)
+		return virtio_net_kick_fd(mv->vdev, qidx);
 	return -1;
 }
 
@@ -271,6 +274,12 @@ static int add_virtio(struct machine *m, const struct vmm_device *d, struct vdev
 	}
 	m->n_virtio++;
 	return 0;
+}
+
+int machine_add_virtio_device(struct machine *m, const struct vmm_device *d, struct vdev *vdev,
+			      void (*free_fn)(struct vdev *), struct err **errp)
+{
+	return add_virtio(m, d, vdev, free_fn, errp);
 }
 
 static int add_blk(struct machine *m, const struct vmm_device *d, struct err **errp)
@@ -411,6 +420,9 @@ int machine_add_virtio(struct machine *m, struct err **errp)
 		} else if (streq(d->driver, "virtio-serial-pci")) {
 			if (add_console(m, d, errp) < 0)
 				return -1;
+		} else if (streq(d->driver, "virtio-net-pci")) {
+			if (machine_net_add(m, d, errp) < 0)
+				return -1;
 		}
 	}
 	return 0;
@@ -420,7 +432,7 @@ bool machine_virtio_driver(const char *driver)
 {
 	static const char *const names[] = { "virtio-blk-pci", "virtio-rng-pci",
 					     "virtio-serial-pci", "virtconsole",
-					     "virtio-balloon-pci", NULL };
+					     "virtio-balloon-pci", "virtio-net-pci", NULL };
 
 	for (size_t i = 0; names[i]; i++)
 		if (streq(driver, names[i]))
@@ -441,6 +453,8 @@ void machine_pause_virtio(struct machine *m)
 	for (unsigned i = 0; i < m->n_virtio; i++)
 		if (m->virtio[i].free_fn == virtio_blk_free)
 			virtio_blk_pause(m->virtio[i].vdev);
+		else if (m->virtio[i].free_fn == virtio_net_free)
+			virtio_net_pause(m->virtio[i].vdev);
 }
 
 void machine_resume_virtio(struct machine *m)
@@ -448,6 +462,8 @@ void machine_resume_virtio(struct machine *m)
 	for (unsigned i = 0; i < m->n_virtio; i++)
 		if (m->virtio[i].free_fn == virtio_blk_free)
 			virtio_blk_resume(m->virtio[i].vdev);
+		else if (m->virtio[i].free_fn == virtio_net_free)
+			virtio_net_resume(m->virtio[i].vdev);
 }
 
 void machine_free_virtio(struct machine *m)

@@ -75,6 +75,10 @@ struct qmp_machine_ops {
 				struct err **errp);
 	int (*qom_set)(void *vm, const char *path, const char *property, json_object *value,
 		       struct err **errp);
+	/* query-rx-filter: [RxFilterInfo, ...] of the NIC called name (NULL: all). */
+	json_object *(*query_rx_filter)(void *vm, const char *name, struct err **errp);
+	/* set_link: name is a NIC's or a netdev's; unknown: QMP_CLASS_DEVICE_NOT_FOUND. */
+	int (*set_link)(void *vm, const char *name, bool up, struct err **errp);
 };
 
 /* Where the server's bytes go: one call per whole message (greeting, reply, event),

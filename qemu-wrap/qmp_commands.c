@@ -232,6 +232,21 @@ static json_object *cmd_qom_set(struct qmp *q, json_object *args, struct err **e
 					     json_object_object_get(args, "value"), errp));
 }
 
+static json_object *cmd_query_rx_filter(struct qmp *q, json_object *args, struct err **errp)
+{
+	json_object *name = json_object_object_get(args, "name");
+
+	return q->ops->query_rx_filter(q->vm, name ? json_object_get_string(name) : NULL, errp);
+}
+
+static json_object *cmd_set_link(struct qmp *q, json_object *args, struct err **errp)
+{
+	const char *name = json_object_get_string(json_object_object_get(args, "name"));
+	bool up = json_object_get_boolean(json_object_object_get(args, "up"));
+
+	return action_result(q->ops->set_link(q->vm, name, up, errp));
+}
+
 /* ---- the table ---- */
 
 static const struct qmp_arg caps_args[] = {
@@ -257,6 +272,17 @@ static const struct qmp_arg qom_set_args[] = {
 	{ NULL, QMP_ARG_ANY, false },
 };
 
+static const struct qmp_arg query_rx_filter_args[] = {
+	{ "name", QMP_ARG_STR, true },
+	{ NULL, QMP_ARG_ANY, false },
+};
+
+static const struct qmp_arg set_link_args[] = {
+	{ "name", QMP_ARG_STR, false },
+	{ "up", QMP_ARG_BOOL, false },
+	{ NULL, QMP_ARG_ANY, false },
+};
+
 #define OP(member) offsetof(struct qmp_machine_ops, member)
 
 static const struct qmp_command commands[] = {
@@ -276,6 +302,8 @@ static const struct qmp_command commands[] = {
 	{ "query-balloon", cmd_query_balloon, NULL, OP(query_balloon) },
 	{ "qom-get", cmd_qom_get, qom_get_args, OP(qom_get) },
 	{ "qom-set", cmd_qom_set, qom_set_args, OP(qom_set) },
+	{ "query-rx-filter", cmd_query_rx_filter, query_rx_filter_args, OP(query_rx_filter) },
+	{ "set_link", cmd_set_link, set_link_args, OP(set_link) },
 };
 
 /* Whether the machine filled in the op at offset `op` (a function pointer). */

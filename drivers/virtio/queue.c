@@ -413,24 +413,41 @@ void vq_disable_kicks(struct virtqueue *vq)
 	ring_store16(r.used, flags | VRING_USED_F_NO_NOTIFY, __ATOMIC_RELAXED);
 }
 
-/* Returns true if buffers are already pending (process them before sleeping). */
-bool vq_enable_kicks(struct virtqueue *vq)
+/* Ask for a kick once avail->idx passes `from`; true if it has already moved past it
+ * (process before sleeping). */
+static bool enable_kicks_from(struct virtqueue *vq, const struct vq_rings *r, uint16_t from)
 {
-	struct vq_rings r;
 	uint16_t flags;
 
-	if (!size_is_valid(vq->size) || vq_map_rings(vq, &r, NULL) < 0)
-		return false;
 	if (vq->event_idx) {
-		ring_store16(r.used + 4 + 8 * (size_t)vq->size, vq->last_avail, __ATOMIC_RELAXED);
+		ring_store16(r->used + 4 + 8 * (size_t)vq->size, from, __ATOMIC_RELAXED);
 	} else {
-		flags = ring_load16(r.used, __ATOMIC_RELAXED);
-		ring_store16(r.used, flags & ~VRING_USED_F_NO_NOTIFY, __ATOMIC_RELAXED);
+		flags = ring_load16(r->used, __ATOMIC_RELAXED);
+		ring_store16(r->used, flags & ~VRING_USED_F_NO_NOTIFY, __ATOMIC_RELAXED);
 	}
 	/* Full barrier: publish the request before re-reading avail->idx, so a buffer
 	 * added meanwhile is either seen here or followed by a kick. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return ring_load16(r.avail + 2, __ATOMIC_ACQUIRE) != vq->last_avail;
+	return ring_load16(r->avail + 2, __ATOMIC_ACQUIRE) != from;
+}
+
+/* Returns true if buffers are already pending (process them before sleeping). */
+bool vq_enable_kicks(struct virtqueue *vq)
+{
+	struct vq_rings r;
+
+	if (!size_is_valid(vq->size) || vq_map_rings(vq, &r, NULL) < 0)
+		return false;
+	return enable_kicks_from(vq, &r, vq->last_avail);
+}
+
+bool vq_enable_kicks_beyond(struct virtqueue *vq)
+{
+	struct vq_rings r;
+
+	if (!size_is_valid(vq->size) || vq_map_rings(vq, &r, NULL) < 0)
+		return false;
+	return enable_kicks_from(vq, &r, ring_load16(r.avail + 2, __ATOMIC_ACQUIRE));
 }
 
 /* Copies between iov[0..n), starting `offset` bytes in, and out (if non-NULL) or

@@ -89,6 +89,11 @@ bool vq_should_notify(struct virtqueue *vq);
  * caller must process again instead of sleeping: avoids the lost-kick race). */
 void vq_disable_kicks(struct virtqueue *vq);
 bool vq_enable_kicks(struct virtqueue *vq);
+/* Like vq_enable_kicks, for a device that needs more room than the buffers there now
+ * (it handed them back with vq_unpop): the kick comes once the driver adds buffers
+ * past those available now (QEMU's virtio_queue_set_notification). Returns true if
+ * some were added meanwhile. */
+bool vq_enable_kicks_beyond(struct virtqueue *vq);
 
 /* Copy helpers over a chain's readable / writable iovecs (bounded by their sizes). */
 size_t vq_copy_from_out(const struct vq_chain *c, size_t offset, void *dst, size_t len);

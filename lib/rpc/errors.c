@@ -12,6 +12,7 @@ static const char *const rpc_codes[] = {
 	RPC_ERR_DOMAIN_EXISTS,	   RPC_ERR_INVALID_XML,	      RPC_ERR_OPERATION_INVALID,
 	RPC_ERR_OPERATION_FAILED,  RPC_ERR_TIMEOUT,	      RPC_ERR_BUSY,
 	RPC_ERR_UNSUPPORTED,	   RPC_ERR_INTERNAL,
+	RPC_ERR_NO_NETWORK,
 };
 
 /* struct err codes that are not RPC codes, and what they become on the wire. */

@@ -27,6 +27,7 @@
 #define RPC_ERR_BUSY			"busy"
 #define RPC_ERR_UNSUPPORTED		ERR_UNSUPPORTED		/* "unsupported" */
 #define RPC_ERR_INTERNAL		ERR_INTERNAL		/* "internal-error" */
+#define RPC_ERR_NO_NETWORK		"no-network"
 
 /* True for the codes of the table above. */
 bool rpc_code_is_known(const char *code);

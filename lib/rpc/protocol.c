@@ -32,6 +32,18 @@ static const struct rpc_method_info methods[] = {
 	{ "domain.setmaxmem", false },
 	{ "domain.memstats_period", false },
 	{ "domain.console", false },
+	{ "domain.iflist", true },
+	{ "domain.ifstat", true },
+	{ "domain.getlink", true },
+	{ "domain.setlink", false },
+	{ "net.list", true },
+	{ "net.info", true },
+	{ "net.xml", true },
+	{ "net.define", false },
+	{ "net.undefine", false },
+	{ "net.start", false },
+	{ "net.destroy", false },
+	{ "net.autostart", false },
 };
 
 const struct rpc_method_info *rpc_method_find(const char *name)

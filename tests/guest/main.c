@@ -25,15 +25,13 @@ struct options {
 	bool boot_only;			/* exit through isa-debug-exit right after boot */
 	bool touch_ram;			/* idle: touch the balloon's page pool first */
 	bool report_free;		/* idle: report the free pool (free page reporting) */
+	bool net;			/* the virtio-net checks instead of the self-tests */
+	bool hostile_net;		/* net: post malformed tx chains */
+	bool netbench;			/* virtio-net benchmark instead of the self-tests */
 };
 
 /* virtio.c: the virtio-blk benchmark ("blkbench") */
 bool blk_bench(struct tg *g, char *why, size_t n);
-
-struct test {
-	const char *name;
-	bool (*run)(struct tg *g, char *why, size_t n);
-};
 
 static bool test_serial(struct tg *g, char *why, size_t n)
 {
@@ -106,9 +104,10 @@ static const struct test tests[] = {
 	{ "virtio-rng: two 64-byte reads, non-zero and different", test_vrng },
 };
 
-static __attribute__((noreturn)) void run_tests(struct tg *g)
+/* Runs a TAP plan of `count` tests; returns how many failed. */
+unsigned tap_run(struct tg *g, const struct test *plan, unsigned count)
 {
-	unsigned count = sizeof(tests) / sizeof(tests[0]), failed = 0;
+	unsigned failed = 0;
 	uint64_t t0 = rdtsc();
 
 	gprintf("1..%u\n", count);
@@ -117,18 +116,25 @@ static __attribute__((noreturn)) void run_tests(struct tg *g)
 		bool ok;
 
 		g->skip = false;
-		ok = tests[i].run(g, why, sizeof(why));
+		ok = plan[i].run(g, why, sizeof(why));
 		if (g->skip) {
-			gprintf("ok %u - %s # SKIP %s\n", i + 1, tests[i].name, why);
+			gprintf("ok %u - %s # SKIP %s\n", i + 1, plan[i].name, why);
 		} else if (ok) {
-			gprintf("ok %u - %s\n", i + 1, tests[i].name);
+			gprintf("ok %u - %s\n", i + 1, plan[i].name);
 		} else {
-			gprintf("not ok %u - %s # %s\n", i + 1, tests[i].name, why);
+			gprintf("not ok %u - %s # %s\n", i + 1, plan[i].name, why);
 			failed++;
 		}
 	}
 	gprintf("# %u of %u failed; tests took %lu ms\n", failed, count,
 		(rdtsc() - t0) / tsc_khz_or_guess(g));
+	return failed;
+}
+
+static __attribute__((noreturn)) void run_tests(struct tg *g)
+{
+	unsigned failed = tap_run(g, tests, sizeof(tests) / sizeof(tests[0]));
+
 	finish(g, failed ? EXIT_FAIL : EXIT_PASS);
 }
 
@@ -174,6 +180,12 @@ static void parse_cmdline(char *s, struct options *o)
 			o->console_echo = true;
 		else if (strcmp(tok, "blkbench") == 0)
 			o->blkbench = true;
+		else if (strcmp(tok, "net") == 0)
+			o->net = true;
+		else if (strcmp(tok, "hostile-net") == 0)
+			o->hostile_net = true;
+		else if (strcmp(tok, "netbench") == 0)
+			o->netbench = true;
 		else if (strcmp(tok, "boot") == 0)
 			o->boot_only = true;
 		else if (strcmp(tok, "touch-ram") == 0)
@@ -275,22 +287,41 @@ static __attribute__((noreturn)) void idle(struct tg *g, const struct options *o
 }
 
 /*
- * "blkbench": calibrate the TSC, initialise virtio-blk, print "# blkbench NAME iops=N" /
- * "# blkbench NAME mbps=N" lines (virtio.c) and exit: status 1 when it ran, 3 when not.
+ * "blkbench", "netbench": calibrate the TSC, run the benchmark (it prints "# NAME TEST
+ * key=N" lines) and exit: status 1 when it ran, 3 when not.
  */
-static __attribute__((noreturn)) void blkbench(struct tg *g)
+static __attribute__((noreturn)) void bench(struct tg *g, const char *name,
+					    bool (*run)(struct tg *g, char *why, size_t n))
 {
 	char why[192] = "";
 
 	if (!test_timer(g, why, sizeof(why), true))
-		gprintf("# blkbench: TSC not calibrated (%s), guessing\n", why);
+		gprintf("# %s: TSC not calibrated (%s), guessing\n", name, why);
 	why[0] = '\0';
-	if (!blk_bench(g, why, sizeof(why))) {
-		gprintf("# blkbench: failed: %s\n", why);
+	if (!run(g, why, sizeof(why))) {
+		gprintf("# %s: failed: %s\n", name, why);
 		finish(g, EXIT_FAIL);
 	}
-	gprintf("# blkbench: done\n");
+	gprintf("# %s: done\n", name);
 	finish(g, EXIT_PASS);
+}
+
+/*
+ * "net": calibrate the TSC, run the virtio-net plan (net_test.c), then exit (status 1 when
+ * every check passed, 3 when not), or with "idle" too, go idle: a host test can then check
+ * that the worker still answers before it presses the power button.
+ */
+static __attribute__((noreturn)) void net_mode(struct tg *g, const struct options *o)
+{
+	char why[192] = "";
+	unsigned failed;
+
+	if (!test_timer(g, why, sizeof(why), true))
+		gprintf("# net: TSC not calibrated (%s), guessing\n", why);
+	failed = net_tests(g, o->hostile_net);
+	if (o->idle)
+		idle(g, o);
+	finish(g, failed ? EXIT_FAIL : EXIT_PASS);
 }
 
 void user_main(uint64_t start_info)
@@ -327,9 +358,13 @@ void user_main(uint64_t start_info)
 		gprintf("# boot: done\n");
 		finish(&g, EXIT_PASS);
 	}
+	if (o.net)
+		net_mode(&g, &o);
 	if (o.idle)
 		idle(&g, &o);
 	if (o.blkbench)
-		blkbench(&g);
+		bench(&g, "blkbench", blk_bench);
+	if (o.netbench)
+		bench(&g, "netbench", net_bench);
 	run_tests(&g);
 }

@@ -196,7 +196,8 @@ bool net_tx(struct nq *q, const struct net_hdr *h, const void *frame, uint32_t l
 						       VRING_DESC_F_NEXT, ids[1] };
 		q->desc[ids[1]] = (struct vring_desc){ (uintptr_t)frame, first,
 						       VRING_DESC_F_NEXT, ids[2] };
-		q->desc[ids[2]] = (struct vring_desc){ (uintptr_t)frame + first, len - first, 0, 0 };
+		q->desc[ids[2]] = (struct vring_desc){ (uintptr_t)frame + first, len - first, 0,
+						       0 };
 	}
 	nq_publish(q, ids[0], false, true);
 	return true;
@@ -228,8 +229,8 @@ int net_rx(struct tg *g, struct net *nd, struct nq *q, struct net_rx *rx, char *
 			deadline_start(&dl, g, 100);
 			while (!nq_used(q, &id, &len)) {
 				if (deadline_passed(&dl)) {
-					gsnprintf(why, n, "rx queue %u: frame of %u buffers ends after "
-						  "%u", q->index, want, got);
+					gsnprintf(why, n, "rx queue %u: frame of %u buffers "
+						  "ends after %u", q->index, want, got);
 					return -1;
 				}
 				cpu_pause();
@@ -301,7 +302,8 @@ static bool setup_queues(struct net *nd, char *why, size_t n)
 			return false;
 		rq->buf = NET_RXBUFS + p * NET_RX_AREA;
 		rq->bufsz = rxsz;
-		rq->nbufs = (uint16_t)(NET_RX_AREA / rxsz < rq->size ? NET_RX_AREA / rxsz : rq->size);
+		rq->nbufs = (uint16_t)(NET_RX_AREA / rxsz < rq->size ? NET_RX_AREA / rxsz
+								    : rq->size);
 		tq->buf = NET_TXBUFS + p * NET_TX_AREA;
 		tq->bufsz = NET_TX_SLOT;
 	}

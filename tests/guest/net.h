@@ -154,9 +154,6 @@ void net_build_udp(uint8_t *f, uint32_t len, const uint8_t dst_mac[6], const uin
 #define NET_CSUM_START	34
 #define NET_CSUM_OFFSET	6
 
-/* net_test.c: the "net" mode's TAP plan; net_bench.c: the "netbench" mode */
-/* Runs the plan; returns the number of failed checks. */
-unsigned net_tests(struct tg *g, bool hostile);
-bool net_bench(struct tg *g, char *why, size_t n);
+/* net_test.c ("net") and net_bench.c ("netbench") are called from main.c. */
 
 #endif

@@ -34,6 +34,16 @@ struct tg {
 	bool skip;				/* set by a test: "ok N - name # SKIP why" */
 };
 
+/* One TAP check: true passes; false fails with why; g->skip set: skipped with why. */
+struct test {
+	const char *name;
+	bool (*run)(struct tg *g, char *why, size_t n);
+};
+
+/* main.c: runs a TAP plan (the "1..N" line, one line per test, a summary comment);
+ * returns how many failed. */
+unsigned tap_run(struct tg *g, const struct test *plan, unsigned count);
+
 /* A wait bounded both by TSC ticks and by a number of iterations (for a stuck TSC). */
 struct deadline {
 	uint64_t start;
@@ -78,6 +88,11 @@ bool test_vblk_reinit(struct tg *g, char *why, size_t n);
 bool test_vcon_hello(struct tg *g, char *why, size_t n);
 bool test_vcon_echo(struct tg *g, char *why, size_t n);
 bool test_vrng(struct tg *g, char *why, size_t n);
+
+/* net_test.c: the "net" mode's TAP plan (returns the number of failed checks);
+ * net_bench.c: the "netbench" mode (README.md "virtio-net") */
+unsigned net_tests(struct tg *g, bool hostile);
+bool net_bench(struct tg *g, char *why, size_t n);
 
 /* balloon.c: the virtio-balloon driver of the idle loop (README.md "virtio-balloon") */
 void balloon_start(struct tg *g, bool touch_ram, bool report_free);

@@ -696,14 +696,15 @@ bool test_vblk_ro(struct tg *g, char *why, size_t n)
 	return true;
 }
 
-/* Waits up to 1 s for NEEDS_RESET in device_status; returns the last status read. */
-static bool wait_needs_reset(struct tg *g, uint8_t *st)
+/* Waits up to 1 s for NEEDS_RESET in device_status; returns whether it came (the last
+ * status read in *st). */
+bool vdev_wait_needs_reset(struct tg *g, const struct vdev *d, uint8_t *st)
 {
 	struct deadline dl;
 
 	deadline_start(&dl, g, 1000);
 	for (;;) {
-		*st = vdev_status(&blk.d);
+		*st = vdev_status(d);
 		if (*st & S_NEEDS_RESET)
 			return true;
 		if (deadline_passed(&dl))
@@ -770,7 +771,7 @@ bool test_vblk_hostile(struct tg *g, char *why, size_t n)
 		}
 		vq_kick(&blk.q, 0);
 		blk.broken = true;
-		if (!wait_needs_reset(g, &st)) {
+		if (!vdev_wait_needs_reset(g, &blk.d, &st)) {
 			gsnprintf(why, n, "%s: status 0x%02x after 1 s, no NEEDS_RESET (0x40); "
 				  "used idx %u", kinds[k], st,
 				  *(volatile uint16_t *)&blk.q.r->used.idx);

@@ -131,6 +131,8 @@ static inline void mw64(uint64_t a, uint64_t v)
  * false with d->found false when there is none, with why when it is unusable. */
 bool vdev_find(struct vdev *d, uint16_t type, char *why, size_t n);
 uint8_t vdev_status(const struct vdev *d);
+/* Waits up to 1 s for DEVICE_NEEDS_RESET; returns whether it came (last status in *st). */
+bool vdev_wait_needs_reset(struct tg *g, const struct vdev *d, uint8_t *st);
 /* Reset, ACKNOWLEDGE|DRIVER, negotiate (VERSION_1 plus `wanted`), FEATURES_OK. */
 bool vdev_begin(struct tg *g, struct vdev *d, uint64_t wanted, char *why, size_t n);
 /* Sets up queue `index` in the ring page `r` (zeroed here). */

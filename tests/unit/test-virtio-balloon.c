@@ -177,7 +177,8 @@ static struct fx *fx_new(bool poison)
 	f->dev = virtio_balloon_new(&o, &f->mem, &f->log, &e);
 	assert_non_null(f->dev);
 	assert_int_equal(f->dev->nqueues, 4);
-	f->tops = (struct vdev_transport_ops){ fx_notify_queue, fx_notify_config };
+	f->tops = (struct vdev_transport_ops){ .notify_queue = fx_notify_queue,
+					       .notify_config = fx_notify_config };
 	f->dev->transport = &f->tops;
 	f->dev->transport_priv = f;
 	f->dev->driver_features = f->dev->ops->features(f->dev) | 1ULL << VIRTIO_F_VERSION_1;

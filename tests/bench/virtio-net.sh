@@ -1,0 +1,201 @@
+#!/bin/bash
+# virtio-net throughput of vireo-vmm against QEMU's userspace virtio-net (vhost=off), as
+# the test guest measures it ("netbench": polled, TSC-timed, 1 s per phase; see
+# tests/guest/net_bench.c): guest -> host and host -> guest frames/s with 64-byte frames
+# (60 + FCS) and Gbit/s with 1500-byte IP packets (1514-byte frames), queues=1 and
+# queues=2, on a tap in a network namespace the script creates (and deletes).
+#   tx: the guest sends on every tx queue; what counts is what reached the tap (its
+#       rx_packets counter) over the guest's time.
+#   rx: tests/helpers/tap-blast sends into the tap (64 flows, so a multi-queue tap spreads
+#       them, backing off on a full tap queue); the guest counts what it received.
+# The test guest runs on one vCPU (it has no SMP bring-up), so with queues=2 one vCPU
+# drives both pairs; both VMMs run -smp 1. Median of RUNS runs each (default 3), the VMMs
+# alternating.
+#
+#   tests/bench/virtio-net.sh [RUNS]
+#
+# Environment: VIREO_TEST_BUILDDIR (default: build/ next to tests/; needs `make` and
+# `make test-helpers`), GUEST (default $VIREO_TEST_BUILDDIR/tests/guest/guest.elf), QEMU
+# (default qemu-system-x86_64), QUEUES (default "1 2"), BASELINE=PATH (one more column:
+# another vireo-vmm binary), NICE (default -10: the workers and tap-blast run at that
+# niceness, so that other work on a shared build machine disturbs them less; empty: as
+# they come). Needs root (ip netns, a tap), /dev/kvm, /dev/net/tun.
+# Targets: vireo/qemu >= 1 on every row; queues=2 >= 1.6 x queues=1 for 64-byte frames
+# (meant with 2 vCPUs: see above).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+build=${VIREO_TEST_BUILDDIR:-$src/build}
+guest=${GUEST:-$build/tests/guest/guest.elf}
+runs=${1:-3}
+[ "$(id -u)" = 0 ] || { echo "virtio-net.sh: needs root (ip netns, tap)" >&2; exit 1; }
+for f in "$build/qemu-wrap/vireo-vmm" "$guest" "$build/tests/helpers/tap-blast" /dev/net/tun; do
+	[ -e "$f" ] || { echo "virtio-net.sh: $f is missing" >&2; exit 1; }
+done
+ns=vireo-nb-$$
+ip netns add "$ns" || exit 1
+trap 'ip netns del "$ns"' EXIT
+trap 'exit 1' TERM INT HUP
+ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+	net.ipv6.conf.default.disable_ipv6=1
+ip netns exec "$ns" python3 - "$build/qemu-wrap/vireo-vmm" "$guest" "${QEMU:-qemu-system-x86_64}" \
+	"$runs" "$build/tests/helpers/tap-blast" "${QUEUES:-1 2}" "${BASELINE:-}" "${NICE--10}" \
+	<<'PYEOF'
+import os, re, signal, statistics, subprocess, sys, time
+
+vmm, guest, qemu, runs, blast, queues, baseline, nice = sys.argv[1:9]
+runs = int(runs)
+prio = ["nice", "-n", nice] if nice else []
+queues = [int(q) for q in queues.split()]
+MAC = "52:54:00:12:34:56"
+SIZES = {"64": 60, "1500": 1514}
+bios = ["-bios", "/usr/share/qemu/qboot.rom"] if os.path.exists("/usr/share/qemu/qboot.rom") else []
+common = ["-m", "128", "-smp", "1", "-nodefaults", "-display", "none", "-serial", "stdio",
+          "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", guest,
+          "-append", "netbench"]
+
+def argv(name, q):
+    netdev = "tap,id=n0,ifname=vt0,script=no,downscript=no,vhost=off,queues=%d" % q
+    dev = "virtio-net-pci,netdev=n0,mac=%s" % MAC
+    if q > 1:
+        dev += ",mq=on,vectors=%d" % (2 * q + 2)
+    if name.startswith("vireo"):
+        binary = baseline if name == "vireo-baseline" else vmm
+        return [binary] + common + ["-netdev", netdev, "-device", dev]
+    return ([qemu, "-accel", "kvm", "-cpu", "qemu64", "-no-user-config"] + bios + common +
+            ["-netdev", netdev, "-device", dev + ",disable-legacy=on"])
+
+def sh(*a):
+    subprocess.run(a, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+def fresh_tap(q):
+    subprocess.run(["ip", "link", "del", "vt0"], stderr=subprocess.DEVNULL)
+    sh(*(["ip", "tuntap", "add", "dev", "vt0", "mode", "tap"] + (["multi_queue"] if q > 1 else [])))
+    sh("ip", "link", "set", "vt0", "up")
+
+def counter(name):
+    with open("/sys/class/net/vt0/statistics/" + name) as f:
+        return int(f.read())
+
+def one(name, q):
+    """Runs the guest once; returns {row: value} (frames/s or Gbit/s) or None."""
+    fresh_tap(q)
+    a = argv(name, q)
+    p = subprocess.Popen(prio + ["timeout", "-k", "5", "90"] + a, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         errors="replace")
+    res, lines, before, blaster = {}, [], {}, None
+    for line in p.stdout:
+        lines.append(line.rstrip("\n"))
+        m = re.match(r"# netbench (tx|rx)(64|1500) (begin|ready|end|frames=(\d+).*us=(\d+))", line)
+        if not m:
+            continue
+        d, size, what = m.group(1), m.group(2), m.group(3)
+        key = "%s%s" % (d, size)
+        if what == "begin":
+            before[key] = counter("rx_packets")
+        elif what == "ready":
+            blaster = subprocess.Popen(prio + [blast, "vt0", MAC, str(SIZES[size]), "30"],
+                                       stdout=subprocess.PIPE, text=True)
+        elif what == "end" and d == "tx":
+            time.sleep(0.1)     # within the guest's 300 ms pause: frames still on their way
+            us = res.pop(key + "-us")
+            frames = counter("rx_packets") - before[key]
+            res[key] = frames * 1e6 / us if size == "64" else frames * SIZES[size] * 8e-3 / us
+        elif what == "end" and blaster:
+            blaster.send_signal(signal.SIGTERM)
+            out = blaster.communicate(timeout=10)[0]
+            lines.append("host: " + out.strip())
+            blaster = None
+        elif d == "tx":
+            res[key + "-us"] = int(m.group(5))
+        else:
+            frames, us = int(m.group(4)), int(m.group(5))
+            nbytes = int(re.search(r"bytes=(\d+)", line).group(1))
+            res[key] = frames * 1e6 / us if size == "64" else nbytes * 8e-3 / us
+            per = re.search(r"per-queue (.*)", line)
+            res[key + "-per"] = per.group(1).strip() if per else ""
+    p.wait()
+    if blaster:
+        blaster.kill()
+        blaster.wait()
+    if p.returncode != 1 or "# netbench: done" not in lines:
+        sys.stderr.write("%s queues=%d: run failed (exit %d):\n%s\n" % (
+            name, q, p.returncode, "\n".join(l for l in lines[-8:])))
+        return None
+    return res
+
+names = ["vireo-vmm"] + (["vireo-baseline"] if baseline else []) + ["qemu"]
+rows = ["tx64", "tx1500", "rx64", "rx1500"]
+res = {(n, q): {} for n in names for q in queues}
+per = {}
+bad = {n: 0 for n in names}
+for r in range(runs):
+    for q in queues:
+        for n in names:
+            got = one(n, q)
+            if got is None:
+                bad[n] += 1
+                continue
+            for k in rows:
+                if k in got:
+                    res[(n, q)].setdefault(k, []).append(got[k])
+            for k in ("rx64-per", "rx1500-per"):
+                per.setdefault((n, q, k), []).append(got.get(k, ""))
+
+med = lambda n, q, k: statistics.median(res[(n, q)][k]) if res[(n, q)].get(k) else None
+def cell(v, k):
+    if v is None:
+        return "-"
+    return "%.0f kfps" % (v / 1000) if k.endswith("64") else "%.2f Gbit/s" % v
+label = {"tx64": "guest->host 64 B", "tx1500": "guest->host 1500 B",
+         "rx64": "host->guest 64 B", "rx1500": "host->guest 1500 B"}
+print("virtio-net, test guest 'netbench' (polled, one vCPU drives every queue pair, -m 128), "
+      "tap in a network namespace, median of %d runs" % runs)
+print("qemu: %s -accel kvm -cpu qemu64 %s, -netdev tap,vhost=off, virtio-net-pci "
+      "disable-legacy=on; %s" % (qemu, " ".join(bios),
+                                 "niceness %s" % nice if nice else "default niceness"))
+print()
+vireos = [n for n in names if n != "qemu"]
+short = {"vireo-vmm": "vireo", "vireo-baseline": "baseline"}
+print("%-7s %-20s" % ("queues", "test") + "".join("%-16s" % n for n in names) +
+      "".join("%-14s" % (short[n] + "/qemu") for n in vireos))
+for q in queues:
+    for k in rows:
+        mq = med("qemu", q, k)
+        line = "%-7d %-20s" % (q, label[k])
+        line += "".join("%-16s" % cell(med(n, q, k), k) for n in names)
+        for n in vireos:
+            mv = med(n, q, k)
+            line += "%-14s" % ("%.2f" % (mv / mq) if mv and mq else "-")
+        print(line)
+if len(queues) > 1 and 1 in queues:
+    print()
+    for q in queues:
+        if q == 1:
+            continue
+        for n in names:
+            r = []
+            for k in rows:
+                a, b = med(n, 1, k), med(n, q, k)
+                r.append("%s %s" % (k, "%.2f" % (b / a) if a and b else "-"))
+            print("queues=%d / queues=1, %-15s %s" % (q, n + ":", ", ".join(r)))
+print()
+for (n, q, k), v in sorted(per.items()):
+    if q > 1:
+        print("rx frames per queue, %s queues=%d %s: %s" % (n, q, k[:-4], " | ".join(v)))
+print("every run (kfps or Gbit/s), to judge the noise:")
+for q in queues:
+    for k in rows:
+        vals = ["%s %s" % (n, " ".join(("%.0f" % (v / 1000)) if k.endswith("64") else "%.2f" % v
+                                       for v in res[(n, q)].get(k, []))) for n in names]
+        print("  queues=%d %-7s %s" % (q, k, " | ".join(vals)))
+for n in names:
+    if bad[n]:
+        print("%s: %d runs failed (left out)" % (n, bad[n]))
+print()
+print("Higher is better; X/qemu > 1 means vireo-vmm is faster. tx counts what reached the")
+print("tap, rx what the guest received; the guest polls (no interrupts), so this is the")
+print("device, its back-end and the tap. 2 host CPUs are shared by the vCPU (always busy),")
+print("the worker's I/O and, for rx, tap-blast.")
+PYEOF
