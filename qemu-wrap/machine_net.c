@@ -6,6 +6,8 @@
  *          | ifname=NAME [,queues=N]      (the worker opens /dev/net/tun itself)
  *          [,vhost=on|off][,vhostfd=N | vhostfds=N:M:...][,vnet_hdr=on|off]
  *          [,script=no][,downscript=no][,sndbuf=..][,poll-us=..]
+ *   -netdev user,id=ID[,net=ADDR[/MASK]][,host=..][,dns=..][,dhcpstart=..][,restrict=on|off]
+ *          [,hostfwd=[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]...  (libslirp)
  *   -device virtio-net-pci,netdev=ID[,mac=..][,mq=on][,vectors=N][,rx_queue_size=N]
  *          [,tx_queue_size=N][,host_mtu=N][,event_idx=on|off][,csum=..,...][,addr=..]
  *
@@ -22,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "drivers/net/slirp.h"
 #include "drivers/net/tap.h"
 #include "drivers/net/vhost_net.h"
 #include "drivers/virtio/net.h"
@@ -45,6 +48,7 @@ struct machine_nic {
 	bool notify;		/* NIC_RX_FILTER_CHANGED armed (atomic) */
 	struct tap *tap;
 	struct vhost_net *vhost;
+	struct slirp_net *slirp;	/* -netdev user (one queue pair, in the main loop) */
 };
 
 struct machine_net {
@@ -355,17 +359,51 @@ static void nic_names(struct machine *m, const struct vmm_device *d, struct mach
 			    xasprintf("/machine/peripheral-anon/device[%u]/virtio-backend", anon);
 }
 
+/* -netdev user: libslirp on the main loop, one queue pair over its frame channel.
+ * hostfwd may come as hostfwd.N.str (JSON, or repeated hostfwd= numbered by the
+ * option parser) or plain. */
+static int nic_backend_user(struct machine_nic *nic, const struct vmm_netdev *nd,
+			    const char *what, struct virtio_net_opts *o, int *fds,
+			    struct err **errp)
+{
+	struct slirp_net_opts so;
+	int rc = -1;
+
+	slirp_net_opts_init(&so);
+	for (size_t i = 0; i < nd->props.len; i++) {
+		const char *key = nd->props.items[i].key;
+
+		if (strncmp(key, "hostfwd.", 8) == 0)
+			key = "hostfwd";
+		if (slirp_net_opts_set(&so, what, key, nd->props.items[i].value, errp) < 0)
+			goto out;
+	}
+	if (slirp_net_opts_finish(&so, what, errp) < 0)
+		goto out;
+	nic->slirp = slirp_net_new(&so, nic->m->loop, nic->m->log, what, &fds[0], errp);
+	if (!nic->slirp)
+		goto out;
+	o->fds = fds;
+	o->nfds = o->pairs = 1;
+	o->vnet_hdr = false;
+	o->mq = false;
+	rc = 0;
+out:
+	slirp_net_opts_free(&so);
+	return rc;
+}
+
 /* The back-end of nic from -netdev netdev_id into o. Returns 0 or -1. */
 static int nic_backend(struct machine_nic *nic, const struct vmm_netdev *nd,
 		       struct virtio_net_opts *o, int *fds, struct err **errp)
 {
-	char *what = xasprintf("-netdev tap,id=%s", nd->id);
+	char *what = xasprintf("-netdev %s,id=%s", nd->type == VMM_NETDEV_TAP ? "tap" : "user",
+			       nd->id);
 	unsigned pairs = 1;
 	int rc = -1;
 
 	if (nd->type != VMM_NETDEV_TAP) {
-		err_set(errp, ERR_UNSUPPORTED, _("-netdev user,id=%s: vireo-vmm has no user-mode network (use tap)"),
-			nd->id);
+		rc = nic_backend_user(nic, nd, what, o, fds, errp);
 		goto out;
 	}
 	if (check_netdev_keys(nd, what, errp) < 0 || !(nic->tap = netdev_tap(nd, what, &pairs, errp)))
@@ -438,6 +476,7 @@ void machine_net_free(struct machine *m)
 
 		vhost_net_free(nic->vhost);
 		tap_free(nic->tap);
+		slirp_net_free(nic->slirp);
 		free(nic->name);
 		free(nic->id);
 		free(nic->netdev_id);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util/buf.h"
 #include "lib/util/i18n.h"
 #include "lib/util/mem.h"
 #include "lib/util/str.h"
@@ -422,13 +423,43 @@ static int take_id(struct vmm_props *p, const char *what, const char *key, bool 
 	return *id ? opt_check_id(what, *id, errp) : 0;
 }
 
+/* QemuOpts text with every "hostfwd=" item renamed "hostfwd.N.str=" (as the JSON form
+ * flattens its list), so repeated rules do not replace each other. */
+static char *number_hostfwd(const char *arg)
+{
+	struct buf b = BUF_INIT;
+	unsigned n = 0;
+	bool item_start = true;
+
+	for (const char *p = arg; *p; p++) {
+		if (item_start && strncmp(p, "hostfwd=", 8) == 0) {
+			buf_appendf(&b, NULL, "hostfwd.%u.str=", n++);
+			p += 7;
+			item_start = false;
+			continue;
+		}
+		if (p[0] == ',' && p[1] == ',') {
+			buf_append(&b, p, 2, NULL);
+			p++;
+			item_start = false;
+			continue;
+		}
+		buf_append(&b, p, 1, NULL);
+		item_start = *p == ',';
+	}
+	return buf_steal(&b);
+}
+
 int opt_netdev(struct vmm_config *cfg, const char *arg, struct err **errp)
 {
 	struct vmm_netdev n = { 0 };
-	char *type = NULL;
+	char *type = NULL, *text = arg[0] == '{' ? xstrdup(arg) : number_hostfwd(arg);
 	size_t i;
+	int rc;
 
-	if (opt_props_parse("-netdev", arg, "type", true, NULL, &n.props, errp) < 0 ||
+	rc = opt_props_parse("-netdev", text, "type", true, NULL, &n.props, errp);
+	free(text);
+	if (rc < 0 ||
 	    !opt_require(&n.props, "-netdev", "type", errp) ||
 	    take_id(&n.props, "-netdev", "id", true, &n.id, errp) < 0)
 		goto fail;

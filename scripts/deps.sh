@@ -5,7 +5,7 @@ set -euo pipefail
 
 BUILD_PKGS="autoconf automake autopoint gettext pkg-config make gcc libc6-dev
 	libxml2-dev libjson-c-dev libsystemd-dev libseccomp-dev libcmocka-dev liburing-dev
-	libmnl-dev"
+	libmnl-dev libslirp-dev"
 TEST_PKGS="libxml2-utils locales procps xz-utils util-linux coreutils python3 qemu-system-x86 qemu-system-data busybox-static cpio kmod
 	iproute2 nftables dnsmasq-base"
 

@@ -2,7 +2,9 @@
  * back-end (see aio.h). */
 #include "config.h"
 
+#include <linux/magic.h>
 #include <stdlib.h>
+#include <sys/vfs.h>
 
 #include "drivers/block/aio_priv.h"
 #include "lib/util/i18n.h"
@@ -125,6 +127,25 @@ static const struct aio_backend_ops aio_sync_ops = {
 static const struct aio_backend_ops *const backends[] = {
 	&aio_sync_ops, &aio_uring_ops, &aio_threads_ops,
 };
+
+/*
+ * For an image on a memory file system (tmpfs, ramfs, hugetlbfs) every request is a
+ * memcpy that never waits for a device: doing it in the queue's worker is cheapest.
+ * io_uring cannot read tmpfs without blocking, so it hands each read to a kernel worker
+ * thread and wakes us when it is done: two thread switches a request for nothing to
+ * overlap (docs/benchmarks.md: sync beat io_uring on every tmpfs row). Other files keep
+ * the build's default.
+ */
+enum aio_kind aio_default_kind_for(int fd)
+{
+	struct statfs sfs;
+
+	if (fd >= 0 && fstatfs(fd, &sfs) == 0 &&
+	    (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC ||
+	     sfs.f_type == HUGETLBFS_MAGIC))
+		return AIO_SYNC;
+	return aio_default_kind();
+}
 
 /* io_uring when the build has liburing: it measured better (docs/benchmarks.md). */
 enum aio_kind aio_default_kind(void)

@@ -60,6 +60,9 @@ enum aio_kind aio_kind(const struct aio_ctx *ctx);
 const char *aio_kind_name(enum aio_kind kind);	/* "io_uring", "threads", "sync" */
 /* What AIO_DEFAULT means in this build. */
 enum aio_kind aio_default_kind(void);
+/* The default for an image whose fd is fd: AIO_SYNC on a memory file system (tmpfs,
+ * ramfs, hugetlbfs), else aio_default_kind(). */
+enum aio_kind aio_default_kind_for(int fd);
 /* QEMU's -drive aio= values: "threads", "io_uring" (and "sync", ours). Returns 0 with
  * *kind, or -1 with *errp naming the value. */
 int aio_kind_parse(const char *s, enum aio_kind *kind, struct err **errp);

@@ -339,7 +339,7 @@ void blk_queue_resume(struct blk_queue *q)
 /* The back-end for the device's choice, or the next one down with a log line. */
 static struct aio_ctx *open_backend(struct virtio_blk *b, unsigned qidx)
 {
-	enum aio_kind want = b->aio == AIO_DEFAULT ? aio_default_kind() : b->aio;
+	enum aio_kind want = b->aio == AIO_DEFAULT ? aio_default_kind_for(raw_fd(b->img)) : b->aio;
 	struct err *e = NULL;
 	struct aio_ctx *ctx;
 

@@ -101,6 +101,8 @@ struct vdom_interface {
 	bool mac_set;			/* false until parsed or generated */
 	char *source_bridge;		/* type='bridge' */
 	char *source_network;		/* type='network' */
+	char *ip_address;		/* type='user': <ip family='ipv4' address> (the guest net) */
+	unsigned ip_prefix;		/* its prefix='N', 0: not given */
 	char *target_dev;		/* <target dev>: the tap name */
 	enum vtristate target_managed;
 	char *model;			/* virtio, e1000, rtl8139 (others kept as given) */

@@ -264,6 +264,13 @@ static int push_netdev(struct vargv *a, size_t i)
 	snprintf(id, sizeof(id), "hostnet%zu", i);
 	if (n->type == VDOM_NET_USER) {
 		vargv_json_str(o, "type", "user");
+		if (n->ip_address) {	/* libvirt: "net": "ADDR[/PREFIX]" */
+			char *net = n->ip_prefix ? xasprintf("%s/%u", n->ip_address, n->ip_prefix) :
+						   xstrdup(n->ip_address);
+
+			vargv_json_str(o, "net", net);
+			free(net);
+		}
 	} else {
 		if (interface_fds(a, i, &fds) < 0) {
 			json_object_put(o);

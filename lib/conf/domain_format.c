@@ -439,6 +439,13 @@ static void format_interface(struct fmt *f, const struct vdom_interface *n)
 		attr(&a, "network", n->source_network);
 		empty_elem(f, "source", &a);
 	}
+	if (n->ip_address) {
+		attr(&a, "family", "ipv4");
+		attr(&a, "address", n->ip_address);
+		if (n->ip_prefix)
+			attr_uint(&a, "prefix", n->ip_prefix);
+		empty_elem(f, "ip", &a);
+	}
 	if (n->target_dev) {
 		attr(&a, "dev", n->target_dev);
 		attr_tri(&a, "managed", n->target_managed, true);

@@ -113,6 +113,7 @@ static void free_interfaces(struct vdomain *d)
 
 		free(n->source_bridge);
 		free(n->source_network);
+		free(n->ip_address);
 		free(n->target_dev);
 		free(n->model);
 		free(n->txmode);

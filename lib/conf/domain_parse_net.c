@@ -1,6 +1,7 @@
 /* Parsing <interface>, <serial> and <console>. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,6 +198,32 @@ static int net_address(struct xml_ctx *x, xmlNode *n, void *obj)
 	return parse_address(x, n, &((struct vdom_interface *)obj)->addr);
 }
 
+/* <ip family='ipv4' address='192.0.2.0' prefix='24'/>: the user-mode network's
+ * addresses (libvirt passes it as -netdev user's net=). */
+static int net_ip(struct xml_ctx *x, xmlNode *n, void *obj)
+{
+	static const char *const attrs[] = { "family", "address", "prefix", NULL };
+	struct vdom_interface *ni = obj;
+	char *family = xml_attr(n, "family"), *addr;
+	struct in_addr a;
+	bool v4 = !family || streq(family, "ipv4");
+
+	free(family);
+	if (ni->type != VDOM_NET_USER || !v4)
+		return xml_unsupported(x, n, ni->type != VDOM_NET_USER ? NULL : "family");
+	if (xml_check_attrs(x, n, attrs) < 0 ||
+	    xml_attr_uint(x, n, "prefix", 0, 32, &ni->ip_prefix) < 0)
+		return -1;
+	addr = xml_attr(n, "address");
+	if (!addr || inet_pton(AF_INET, addr, &a) != 1) {
+		free(addr);
+		return xml_bad_value(x, n, "address", _("must be an IPv4 address"));
+	}
+	free(ni->ip_address);
+	ni->ip_address = addr;
+	return 0;
+}
+
 int parse_interface(struct xml_ctx *x, xmlNode *n, void *obj)
 {
 	static const char *const attrs[] = { "type", NULL };
@@ -205,7 +232,7 @@ int parse_interface(struct xml_ctx *x, xmlNode *n, void *obj)
 		{ "mac", net_mac }, { "source", net_source }, { "target", net_target },
 		{ "model", net_model }, { "driver", net_driver }, { "mtu", net_mtu },
 		{ "link", net_link }, { "boot", net_boot }, { "address", net_address },
-		{ NULL, NULL },
+		{ "ip", net_ip }, { NULL, NULL },
 	};
 	struct vdomain *d = obj;
 	struct vdom_interface *ni;

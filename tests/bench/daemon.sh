@@ -35,8 +35,14 @@ if [ -n "$missing" ]; then
 	exit 2
 fi
 
+# Everything (both daemons, their workers, the clients) on one CPU (BENCH_CPU, default
+# 0; "all" for no pinning): on this PVM host a wake-up across CPUs costs 50-100 us
+# when the other CPU idles (the bare round trip below goes from ~12 us to ~60 us), which
+# would measure the hypervisor's IPIs rather than either daemon.
 if [ "${VIREO_BENCH_INNER:-}" != 1 ]; then
-	exec env VIREO_BENCH_INNER=1 unshare -m --propagation private "$0" "$@"
+	pin=(taskset -c "${BENCH_CPU:-0}")
+	[ "${BENCH_CPU:-0}" = all ] && pin=()
+	exec env VIREO_BENCH_INNER=1 "${pin[@]}" unshare -m --propagation private "$0" "$@"
 fi
 
 # ---- inside the private mount namespace ----

@@ -28,6 +28,8 @@ struct options {
 	bool net;			/* the virtio-net checks instead of the self-tests */
 	bool hostile_net;		/* net: post malformed tx chains */
 	bool netbench;			/* virtio-net benchmark instead of the self-tests */
+	bool slirp;			/* the user-mode network checks instead of the self-tests */
+	bool udp_echo;			/* slirp: serve UDP echo on port 7 */
 };
 
 /* virtio.c: the virtio-blk benchmark ("blkbench") */
@@ -186,6 +188,10 @@ static void parse_cmdline(char *s, struct options *o)
 			o->hostile_net = true;
 		else if (strcmp(tok, "netbench") == 0)
 			o->netbench = true;
+		else if (strcmp(tok, "slirp") == 0)
+			o->slirp = true;
+		else if (strcmp(tok, "udp-echo") == 0)
+			o->udp_echo = true;
 		else if (strcmp(tok, "boot") == 0)
 			o->boot_only = true;
 		else if (strcmp(tok, "touch-ram") == 0)
@@ -318,7 +324,7 @@ static __attribute__((noreturn)) void net_mode(struct tg *g, const struct option
 
 	if (!test_timer(g, why, sizeof(why), true))
 		gprintf("# net: TSC not calibrated (%s), guessing\n", why);
-	failed = net_tests(g, o->hostile_net);
+	failed = o->slirp ? net_slirp_tests(g, o->udp_echo) : net_tests(g, o->hostile_net);
 	if (o->idle)
 		idle(g, o);
 	finish(g, failed ? EXIT_FAIL : EXIT_PASS);
@@ -358,7 +364,7 @@ void user_main(uint64_t start_info)
 		gprintf("# boot: done\n");
 		finish(&g, EXIT_PASS);
 	}
-	if (o.net)
+	if (o.net || o.slirp)
 		net_mode(&g, &o);
 	if (o.idle)
 		idle(&g, &o);

@@ -324,6 +324,28 @@ static void net_user_matches_libvirt(void **state)
 	dom_free(d);
 }
 
+/* qemuxml2argvdata/net-user-addr: <ip address prefix> becomes "net" after "type". */
+static void net_user_ip_becomes_net(void **state)
+{
+	struct vdomain *d = dom_new();
+	struct vdom_interface *n = add_nic(d, VDOM_NET_USER, "virtio", 0, 2);
+	char **argv;
+
+	(void)state;
+	n->ip_address = S("192.0.2.0");
+	n->ip_prefix = 24;
+	argv = build_ok(d, &QEMU_CTX);
+	assert_true(has_pair(argv, "-netdev",
+			     "{\"type\":\"user\",\"net\":\"192.0.2.0/24\",\"id\":\"hostnet0\"}"));
+	vdomain_argv_free(argv);
+	n->ip_prefix = 0;
+	argv = build_ok(d, &QEMU_CTX);
+	assert_true(has_pair(argv, "-netdev",
+			     "{\"type\":\"user\",\"net\":\"192.0.2.0\",\"id\":\"hostnet0\"}"));
+	vdomain_argv_free(argv);
+	dom_free(d);
+}
+
 /* qemuxml2argvdata/event_idx.x86_64-latest.args: <os><boot dev> order, bootmenu,
  * qcow2 + cdrom, virtio-serial, event_idx, the balloon. */
 static void event_idx_matches_libvirt(void **state)
@@ -1143,6 +1165,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(net_user_matches_libvirt),
+		cmocka_unit_test(net_user_ip_becomes_net),
 		cmocka_unit_test(event_idx_matches_libvirt),
 		cmocka_unit_test(memory_and_smp_topology_follow_libvirt),
 		cmocka_unit_test(cpu_modes_and_accelerator),

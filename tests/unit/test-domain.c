@@ -225,6 +225,25 @@ static void interface_rules_match_libvirts(void **state)
 		   ERR_INVALID, "longer than 15 characters");
 }
 
+/* <ip> on a user-mode interface: the guest network, kept and formatted back. */
+static void user_interface_ip(void **state)
+{
+	struct vdomain *d = parse_devices("<interface type='user'>"
+					  "<ip family='ipv4' address='192.0.2.0' prefix='24'/></interface>");
+
+	(void)state;
+	assert_string_equal(d->interfaces[0].ip_address, "192.0.2.0");
+	assert_int_equal(d->interfaces[0].ip_prefix, 24);
+	formats_with(d, "<ip family='ipv4' address='192.0.2.0' prefix='24'/>");
+	vdomain_free(d);
+	fails_with("", "<interface type='user'><ip address='192.0.2.300'/></interface>",
+		   ERR_INVALID, "must be an IPv4 address");
+	fails_with("", "<interface type='user'><ip address='192.0.2.0' prefix='33'/></interface>",
+		   ERR_INVALID, "prefix");
+	fails_with("", "<interface type='ethernet'><ip address='192.0.2.0'/></interface>",
+		   ERR_UNSUPPORTED, "ip");
+}
+
 static void negative_queues_say_what_is_wrong(void **state)
 {
 	fails_with("", "<interface type='user'><model type='virtio'/><driver name='vhost' queues='-5'/></interface>",
@@ -405,6 +424,7 @@ int main(void)
 		cmocka_unit_test(format_is_a_fixpoint),
 		cmocka_unit_test(interface_elements_round_trip),
 		cmocka_unit_test(interface_rules_match_libvirts),
+		cmocka_unit_test(user_interface_ip),
 		cmocka_unit_test(negative_queues_say_what_is_wrong),
 		cmocka_unit_test(unsupported_elements_are_named_with_line),
 		cmocka_unit_test(malformed_xml_names_file_and_line),

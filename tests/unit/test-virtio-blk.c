@@ -899,6 +899,26 @@ static void a_ring_that_refills_itself_does_not_hold_the_worker(void **state)
 	fx_free(f);		/* joins the worker: it must leave its run for that too */
 }
 
+/* Images on tmpfs run synchronously in the queue worker; other files get the build's
+ * default (io_uring with liburing). */
+static void memory_file_systems_default_to_sync(void **state)
+{
+	char shm[] = "/dev/shm/vireo-aio-XXXXXX";
+	int fd = mkstemp(shm);
+
+	(void)state;
+	if (fd < 0)
+		skip();
+	assert_int_equal(aio_default_kind_for(fd), AIO_SYNC);
+	close(fd);
+	unlink(shm);
+	fd = open("/proc/self/stat", O_RDONLY);	/* procfs: not a memory file system */
+	assert_true(fd >= 0);
+	assert_int_equal(aio_default_kind_for(fd), aio_default_kind());
+	close(fd);
+	assert_int_equal(aio_default_kind_for(-1), aio_default_kind());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -928,6 +948,7 @@ int main(void)
 		cmocka_unit_test(raw_open_errors_name_the_file),
 		cmocka_unit_test(raw_passed_fd_reads_writes_and_zeroes),
 		cmocka_unit_test(a_ring_that_refills_itself_does_not_hold_the_worker),
+		cmocka_unit_test(memory_file_systems_default_to_sync),
 	};
 
 	return cmocka_run_group_tests_name("virtio-blk", tests, NULL, NULL);
