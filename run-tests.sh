@@ -81,7 +81,8 @@ run_rig() {
 	if ! build_tree build; then count rig 0 1 0; return; fi
 	local out line
 	out=$(VIREO_TEST_BUILDDIR=$top/build VIREO_TEST_SRCDIR=$top \
-		bash tests/rig/run smoke vhost-present vmm-linux virtio-linux 2>&1)
+		bash tests/rig/run smoke vhost-present vmm-linux virtio-linux balloon-linux net-linux \
+			net-vhost-linux 2>&1)
 	printf '%s\n' "$out" | grep -E '^(not ok|ok .*# SKIP|#)' | sed 's/^/[rig] /' | head -60
 	line=$(printf '%s\n' "$out" | tail -1)
 	if [[ $line =~ ^rig:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then

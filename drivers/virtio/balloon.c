@@ -223,9 +223,10 @@ static bool stats_chain(struct virtio_balloon *b)
 
 /* One ring's worth of buffers on queue q. Returns the number given back (used), -1
  * if the ring broke. qlock held. */
-static int balloon_round(struct virtio_balloon *b, unsigned q)
+static int balloon_round(struct vdev *vdev, unsigned q)
 {
-	struct virtqueue *vq = &b->vdev.vqs[q];
+	struct virtio_balloon *b = to_balloon(vdev);
+	struct virtqueue *vq = &vdev->vqs[q];
 	int popped = 0, used = 0;
 
 	while (popped < vq->size) {
@@ -260,24 +261,11 @@ static int balloon_round(struct virtio_balloon *b, unsigned q)
 static void balloon_queue_notify(struct vdev *vdev, unsigned qidx)
 {
 	struct virtio_balloon *b = to_balloon(vdev);
-	struct virtqueue *vq;
 
 	if (qidx >= vdev->nqueues)
 		return;
-	vq = &vdev->vqs[qidx];
 	pthread_mutex_lock(&b->qlock);
-	for (;;) {
-		int n;
-
-		vq_disable_kicks(vq);
-		n = balloon_round(b, qidx);
-		if (n > 0)
-			vdev_notify_queue(vdev, qidx);
-		if (n < 0 || vq->broken)
-			break;
-		if (!vq_enable_kicks(vq))
-			break;
-	}
+	vdev_queue_run(vdev, qidx, balloon_round);
 	pthread_mutex_unlock(&b->qlock);
 }
 

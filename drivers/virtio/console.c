@@ -68,9 +68,10 @@ static void con_broken(struct virtio_console *c, unsigned qidx, const char *why)
 
 /* Send every readable byte of every pending transmit chain, one ring's worth per
  * round. Returns the chains completed, -1 when the queue broke. */
-static int con_tx_round(struct virtio_console *c)
+static int con_tx_round(struct vdev *vdev, unsigned qidx)
 {
-	struct virtqueue *vq = &c->vdev.vqs[VIRTIO_CONSOLE_TX_QUEUE];
+	struct virtio_console *c = to_con(vdev);
+	struct virtqueue *vq = &vdev->vqs[qidx];
 	int done = 0;
 
 	while (done < vq->size) {
@@ -96,21 +97,8 @@ static int con_tx_round(struct virtio_console *c)
 
 static void con_tx_kick(struct virtio_console *c)
 {
-	struct virtqueue *vq = &c->vdev.vqs[VIRTIO_CONSOLE_TX_QUEUE];
-
 	pthread_mutex_lock(&c->tx_lock);
-	for (;;) {
-		int n;
-
-		vq_disable_kicks(vq);
-		n = con_tx_round(c);
-		if (n > 0)
-			vdev_notify_queue(&c->vdev, VIRTIO_CONSOLE_TX_QUEUE);
-		if (n < 0 || vq->broken)
-			break;
-		if (n < vq->size && !vq_enable_kicks(vq))
-			break;
-	}
+	vdev_queue_run(&c->vdev, VIRTIO_CONSOLE_TX_QUEUE, con_tx_round);
 	pthread_mutex_unlock(&c->tx_lock);
 }
 

@@ -65,9 +65,10 @@ static uint32_t rng_fill(const struct vq_chain *c, uint32_t max)
 }
 
 /* One ring's worth of requests. Returns the number completed, -1 if the ring broke. */
-static int rng_round(struct virtio_rng *g)
+static int rng_round(struct vdev *vdev, unsigned qidx)
 {
-	struct virtqueue *vq = &g->vdev.vqs[0];
+	struct virtio_rng *g = to_rng(vdev);
+	struct virtqueue *vq = &vdev->vqs[qidx];
 	int done = 0;
 
 	while (done < vq->size) {
@@ -93,23 +94,11 @@ static int rng_round(struct virtio_rng *g)
 static void rng_queue_notify(struct vdev *vdev, unsigned qidx)
 {
 	struct virtio_rng *g = to_rng(vdev);
-	struct virtqueue *vq = &vdev->vqs[0];
 
 	if (qidx != 0)
 		return;
 	pthread_mutex_lock(&g->lock);
-	for (;;) {
-		int n;
-
-		vq_disable_kicks(vq);
-		n = rng_round(g);
-		if (n > 0)
-			vdev_notify_queue(vdev, 0);
-		if (n < 0 || vq->broken)
-			break;
-		if (n < vq->size && !vq_enable_kicks(vq))
-			break;
-	}
+	vdev_queue_run(vdev, 0, rng_round);
 	pthread_mutex_unlock(&g->lock);
 }
 

@@ -73,6 +73,27 @@ void vdev_reset_common(struct vdev *vdev)
 	}
 }
 
+void vdev_queue_run(struct vdev *vdev, unsigned qidx,
+		    int (*round)(struct vdev *vdev, unsigned qidx))
+{
+	struct virtqueue *vq = &vdev->vqs[qidx];
+
+	for (unsigned r = 0; r < VDEV_RUN_MAX_ROUNDS; r++) {
+		int n;
+
+		vq_disable_kicks(vq);
+		n = round(vdev, qidx);
+		if (n > 0)
+			vdev_notify_queue(vdev, qidx);
+		if (n < 0 || vq->broken)
+			return;
+		/* A full round may have left more behind: look again with kicks off. */
+		if (n < vq->size && !vq_enable_kicks(vq))
+			return;
+	}
+	vq_enable_kicks(vq);
+}
+
 void vdev_notify_queue(struct vdev *vdev, unsigned qidx)
 {
 	if (qidx >= vdev->nqueues)

@@ -118,4 +118,17 @@ void vdev_set_needs_reset(struct vdev *vdev, const char *why);
 /* After pushing used buffers on qidx: interrupt the driver if the ring asks for it. */
 void vdev_notify_queue(struct vdev *vdev, unsigned qidx);
 
+/*
+ * Serve queue qidx in the calling thread: call round(vdev, qidx) (which pops and
+ * answers up to a ring's worth of chains and returns how many, or -1 when the ring
+ * broke) with kicks off, notify the driver after each round that answered something,
+ * and stop when the ring is empty (kicks on again) or broken. At most
+ * VDEV_RUN_MAX_ROUNDS rounds: a ring that refills itself (a device-written buffer or
+ * the used ring over the avail index) must not hold the thread, which may be the main
+ * loop; what is left waits for the next kick.
+ */
+#define VDEV_RUN_MAX_ROUNDS 4
+void vdev_queue_run(struct vdev *vdev, unsigned qidx,
+		    int (*round)(struct vdev *vdev, unsigned qidx));
+
 #endif
