@@ -30,6 +30,7 @@ struct options {
 	bool netbench;			/* virtio-net benchmark instead of the self-tests */
 	bool slirp;			/* the user-mode network checks instead of the self-tests */
 	bool udp_echo;			/* slirp: serve UDP echo on port 7 */
+	bool net_peer;			/* two guests on one segment: frames from the other */
 };
 
 /* virtio.c: the virtio-blk benchmark ("blkbench") */
@@ -192,6 +193,8 @@ static void parse_cmdline(char *s, struct options *o)
 			o->slirp = true;
 		else if (strcmp(tok, "udp-echo") == 0)
 			o->udp_echo = true;
+		else if (strcmp(tok, "net-peer") == 0)
+			o->net_peer = true;
 		else if (strcmp(tok, "boot") == 0)
 			o->boot_only = true;
 		else if (strcmp(tok, "touch-ram") == 0)
@@ -313,9 +316,10 @@ static __attribute__((noreturn)) void bench(struct tg *g, const char *name,
 }
 
 /*
- * "net": calibrate the TSC, run the virtio-net plan (net_test.c), then exit (status 1 when
- * every check passed, 3 when not), or with "idle" too, go idle: a host test can then check
- * that the worker still answers before it presses the power button.
+ * "net", "slirp", "net-peer": calibrate the TSC, run the plan (net_test.c, net_slirp.c,
+ * net_peer.c), then exit (status 1 when every check passed, 3 when not), or with "idle"
+ * too, go idle: a host test can then check that the worker still answers before it
+ * presses the power button.
  */
 static __attribute__((noreturn)) void net_mode(struct tg *g, const struct options *o)
 {
@@ -324,7 +328,12 @@ static __attribute__((noreturn)) void net_mode(struct tg *g, const struct option
 
 	if (!test_timer(g, why, sizeof(why), true))
 		gprintf("# net: TSC not calibrated (%s), guessing\n", why);
-	failed = o->slirp ? net_slirp_tests(g, o->udp_echo) : net_tests(g, o->hostile_net);
+	if (o->net_peer)
+		failed = net_peer_tests(g);
+	else if (o->slirp)
+		failed = net_slirp_tests(g, o->udp_echo);
+	else
+		failed = net_tests(g, o->hostile_net);
 	if (o->idle)
 		idle(g, o);
 	finish(g, failed ? EXIT_FAIL : EXIT_PASS);
@@ -364,7 +373,7 @@ void user_main(uint64_t start_info)
 		gprintf("# boot: done\n");
 		finish(&g, EXIT_PASS);
 	}
-	if (o.net || o.slirp)
+	if (o.net || o.slirp || o.net_peer)
 		net_mode(&g, &o);
 	if (o.idle)
 		idle(&g, &o);

@@ -95,6 +95,8 @@ unsigned net_tests(struct tg *g, bool hostile);
 bool net_bench(struct tg *g, char *why, size_t n);
 /* net_slirp.c: the "slirp" mode's TAP plan (README.md "virtio-net") */
 unsigned net_slirp_tests(struct tg *g, bool udp_echo);
+/* net_peer.c: the "net-peer" mode's plan: frames of other guests on the segment */
+unsigned net_peer_tests(struct tg *g);
 
 /* balloon.c: the virtio-balloon driver of the idle loop (README.md "virtio-balloon") */
 void balloon_start(struct tg *g, bool touch_ram, bool report_free);
