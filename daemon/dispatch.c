@@ -64,9 +64,7 @@ static void method_list(struct call *call)
 		call_fail(call, e);
 		return;
 	}
-	sorted = xcalloc(d->reg.n + 1, sizeof(*sorted));
-	if (d->reg.n)
-		memcpy(sorted, d->reg.doms, d->reg.n * sizeof(*sorted));
+	sorted = xmemdup(d->reg.doms, d->reg.n * sizeof(*sorted));
 	qsort(sorted, d->reg.n, sizeof(*sorted), list_order);
 	arr = json_object_new_array();
 	for (size_t i = 0; i < d->reg.n; i++) {

@@ -147,9 +147,7 @@ void netmethod_list(struct call *call)
 		call_fail(call, e);
 		return;
 	}
-	sorted = xcalloc(r->n + 1, sizeof(*sorted));
-	if (r->n)
-		memcpy(sorted, r->nets, r->n * sizeof(*sorted));
+	sorted = xmemdup(r->nets, r->n * sizeof(*sorted));
 	qsort(sorted, r->n, sizeof(*sorted), by_name);
 	arr = json_object_new_array();
 	for (size_t i = 0; i < r->n; i++) {
