@@ -10,6 +10,10 @@
 #   r_elapsed T0              seconds since r_uptime said T0
 #   r_wait_for SECS CMD...    poll CMD every 0.1 s until it succeeds; 1 if it never did
 #   r_tail FILE [N]           the last N (20) lines of FILE, for r_fail
+#   r_complete FILE           FILE without a last line the writer has not finished
+#                             (a guest's console line arrives in pieces)
+#   r_has REGEX FILE          a complete line of FILE matches (for r_wait_for)
+#   r_first REGEX FILE        the first complete line of FILE that matches, no CR
 #   r_pty_console ERR OUT     wait (10 s) for the worker's "char device redirected to
 #                             /dev/pts/N (label c0)" line in ERR, then copy what the
 #                             guest writes on that pty into OUT in the background; sets
@@ -49,6 +53,12 @@ r_wait_for() {
 	done
 }
 r_tail() { tail -n "${2:-20}" "$1" 2>/dev/null; }
+# $(...) drops a trailing newline: empty means FILE ends with one (or is empty).
+r_complete() {
+	if [ -z "$(tail -c1 "$1" 2>/dev/null)" ]; then cat "$1" 2>/dev/null; else sed '$d' "$1"; fi
+}
+r_has() { r_complete "$2" | grep -q "$1"; }
+r_first() { r_complete "$2" | grep -m1 "$1" | tr -d '\r'; }
 
 r_pty_console() {
 	R_PTY= R_READER=

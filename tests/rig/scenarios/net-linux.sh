@@ -40,8 +40,8 @@ if r_wait_for 15 test -d /sys/class/net/vtap0; then
 	brctl addif br0 vtap0 && ip link set vtap0 up
 	r_diag "vtap0 in br0 after $(r_elapsed "$t0") s"
 fi
-line() { grep -m1 "^$1" /tmp/vl.out | tr -d '\r'; }
-r_wait_for 100 grep -q '^L2-NET-PING ' /tmp/vl.out
+line() { r_first "^$1" /tmp/vl.out; }
+r_wait_for 100 r_has '^L2-NET-PING ' /tmp/vl.out
 r_diag "L2 reached the ping after $(r_elapsed "$t0") s"
 
 q=$(line L2-NET-QUEUES)
@@ -72,7 +72,7 @@ esac
 
 # Guest to host: 4 MiB into our nc on 5001.
 t1=$(r_uptime)
-r_wait_for 60 grep -q '^L2-NET-TX rc=' /tmp/vl.out
+r_wait_for 60 r_has '^L2-NET-TX rc=' /tmp/vl.out
 tx_secs=$(r_elapsed "$t1")
 md5_out=$(line L2-NET-TX-MD5 | cut -d' ' -f2)
 got=$(md5sum </tmp/recv | cut -d' ' -f1)
@@ -86,13 +86,13 @@ fi
 killall sleep 2>/dev/null
 
 # Host to guest: 4 MiB to the guest's nc on 5002.
-if r_wait_for 30 grep -q '^L2-NET-RX-LISTEN' /tmp/vl.out; then
+if r_wait_for 30 r_has '^L2-NET-RX-LISTEN' /tmp/vl.out; then
 	t1=$(r_uptime)
 	n=0
 	until timeout -s KILL 60 nc 192.0.2.2 5002 </tmp/data2 2>/tmp/nc.err; do
 		n=$((n + 1)); [ $n -ge 10 ] && break; sleep 0.5	# the listener may not be up yet
 	done
-	r_wait_for 30 grep -q '^L2-NET-RX-MD5' /tmp/vl.out
+	r_wait_for 30 r_has '^L2-NET-RX-MD5' /tmp/vl.out
 	rx_secs=$(r_elapsed "$t1")
 fi
 rx=$(line L2-NET-RX-MD5)
@@ -105,12 +105,12 @@ else
 fi
 
 # Pings across a stop/cont of the VM (vhost: the rings go back to the worker and out).
-if r_wait_for 30 grep -q '^L2-NET-PING2 start' /tmp/vl.out; then
+if r_wait_for 30 r_has '^L2-NET-PING2 start' /tmp/vl.out; then
 	sleep 1
 	rig-qmp -t 10 /tmp/qmp.sock '{"execute":"stop"}' >>/tmp/qmp.out 2>&1
 	sleep 2
 	rig-qmp -t 10 /tmp/qmp.sock '{"execute":"cont"}' >>/tmp/qmp.out 2>&1
-	r_wait_for 40 grep -q '^L2-NET-PING2 [0-9]' /tmp/vl.out
+	r_wait_for 40 r_has '^L2-NET-PING2 [0-9]' /tmp/vl.out
 fi
 p2=$(line 'L2-NET-PING2 [0-9]')
 recv2=$(echo "$p2" | sed -n 's/.*transmitted, \([0-9]*\) packets received.*/\1/p')
