@@ -8,6 +8,12 @@
 #       rx_packets counter) over the guest's time.
 #   rx: tests/helpers/tap-blast sends into the tap (64 flows, so a multi-queue tap spreads
 #       them, backing off on a full tap queue); the guest counts what it received.
+#   TSO rows (Gbit/s; when both sides offer it: the guest negotiates HOST_TSO4 and
+#   GUEST_TSO4): guest -> host, the guest sends 63766-byte TCP/IPv4 frames with a GSO
+#       TCPV4 header (gso_size 1448), counted in bytes that reached the tap (rx_bytes);
+#   host -> guest, tap-blast -t 1448 sends such frames behind a virtio_net_hdr
+#       (PACKET_VNET_HDR), whole as far as the guest if the VMM set TSO4 on the tap; the
+#       guest counts bytes and how many frames came as GSO ("gso frames" below).
 # The test guest runs on one vCPU (it has no SMP bring-up), so with queues=2 one vCPU
 # drives both pairs; both VMMs run -smp 1. Median of RUNS runs each (default 3), the VMMs
 # alternating.
@@ -48,7 +54,8 @@ runs = int(runs)
 prio = ["nice", "-n", nice] if nice else []
 queues = [int(q) for q in queues.split()]
 MAC = "52:54:00:12:34:56"
-SIZES = {"64": 60, "1500": 1514}
+TSO_MSS = 1448
+SIZES = {"64": 60, "1500": 1514, "tso": 14 + 20 + 20 + 44 * TSO_MSS}
 bios = ["-bios", "/usr/share/qemu/qboot.rom"] if os.path.exists("/usr/share/qemu/qboot.rom") else []
 common = ["-m", "128", "-smp", "1", "-nodefaults", "-display", "none", "-serial", "stdio",
           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", guest,
@@ -87,19 +94,24 @@ def one(name, q):
     res, lines, before, blaster = {}, [], {}, None
     for line in p.stdout:
         lines.append(line.rstrip("\n"))
-        m = re.match(r"# netbench (tx|rx)(64|1500) (begin|ready|end|frames=(\d+).*us=(\d+))", line)
+        m = re.match(r"# netbench (tx|rx)(64|1500|tso) (begin|ready|end|frames=(\d+).*us=(\d+))",
+                     line)
         if not m:
             continue
         d, size, what = m.group(1), m.group(2), m.group(3)
         key = "%s%s" % (d, size)
         if what == "begin":
-            before[key] = counter("rx_packets")
+            before[key] = counter("rx_bytes" if size == "tso" else "rx_packets")
         elif what == "ready":
-            blaster = subprocess.Popen(prio + [blast, "vt0", MAC, str(SIZES[size]), "30"],
+            opt = ["-t", str(TSO_MSS)] if size == "tso" else []
+            blaster = subprocess.Popen(prio + [blast] + opt + ["vt0", MAC, str(SIZES[size]), "30"],
                                        stdout=subprocess.PIPE, text=True)
         elif what == "end" and d == "tx":
             time.sleep(0.1)     # within the guest's 300 ms pause: frames still on their way
             us = res.pop(key + "-us")
+            if size == "tso":
+                res[key] = (counter("rx_bytes") - before[key]) * 8e-3 / us
+                continue
             frames = counter("rx_packets") - before[key]
             res[key] = frames * 1e6 / us if size == "64" else frames * SIZES[size] * 8e-3 / us
         elif what == "end" and blaster:
@@ -113,6 +125,9 @@ def one(name, q):
             frames, us = int(m.group(4)), int(m.group(5))
             nbytes = int(re.search(r"bytes=(\d+)", line).group(1))
             res[key] = frames * 1e6 / us if size == "64" else nbytes * 8e-3 / us
+            gso = re.search(r"gso=(\d+)", line)
+            if gso:
+                res[key + "-gso"] = "%s of %d" % (gso.group(1), frames)
             per = re.search(r"per-queue (.*)", line)
             res[key + "-per"] = per.group(1).strip() if per else ""
     p.wait()
@@ -126,7 +141,7 @@ def one(name, q):
     return res
 
 names = ["vireo-vmm"] + (["vireo-baseline"] if baseline else []) + ["qemu"]
-rows = ["tx64", "tx1500", "rx64", "rx1500"]
+rows = ["tx64", "tx1500", "rx64", "rx1500", "txtso", "rxtso"]
 res = {(n, q): {} for n in names for q in queues}
 per = {}
 bad = {n: 0 for n in names}
@@ -140,7 +155,7 @@ for r in range(runs):
             for k in rows:
                 if k in got:
                     res[(n, q)].setdefault(k, []).append(got[k])
-            for k in ("rx64-per", "rx1500-per"):
+            for k in ("rx64-per", "rx1500-per", "rxtso-per", "rxtso-gso"):
                 per.setdefault((n, q, k), []).append(got.get(k, ""))
 
 med = lambda n, q, k: statistics.median(res[(n, q)][k]) if res[(n, q)].get(k) else None
@@ -149,7 +164,8 @@ def cell(v, k):
         return "-"
     return "%.0f kfps" % (v / 1000) if k.endswith("64") else "%.2f Gbit/s" % v
 label = {"tx64": "guest->host 64 B", "tx1500": "guest->host 1500 B",
-         "rx64": "host->guest 64 B", "rx1500": "host->guest 1500 B"}
+         "rx64": "host->guest 64 B", "rx1500": "host->guest 1500 B",
+         "txtso": "guest->host TSO", "rxtso": "host->guest TSO"}
 print("virtio-net, test guest 'netbench' (polled, one vCPU drives every queue pair, -m 128), "
       "tap in a network namespace, median of %d runs" % runs)
 print("qemu: %s -accel kvm -cpu qemu64 %s, -netdev tap,vhost=off, virtio-net-pci "
@@ -182,7 +198,9 @@ if len(queues) > 1 and 1 in queues:
             print("queues=%d / queues=1, %-15s %s" % (q, n + ":", ", ".join(r)))
 print()
 for (n, q, k), v in sorted(per.items()):
-    if q > 1:
+    if k.endswith("-gso"):
+        print("rxtso gso frames of all, %s queues=%d: %s" % (n, q, " | ".join(v)))
+    elif q > 1:
         print("rx frames per queue, %s queues=%d %s: %s" % (n, q, k[:-4], " | ".join(v)))
 print("every run (kfps or Gbit/s), to judge the noise:")
 for q in queues:

@@ -256,6 +256,7 @@ gdt_ptr:
  */
 	.section .data.pagetables, "aw"
 	.balign 4096
+	.globl pml4				/* the APs load it too (smp_entry.S) */
 pml4:
 	.quad pdpt + PTE_TABLE
 	.fill 511, 8, 0

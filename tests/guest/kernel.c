@@ -64,7 +64,8 @@ struct idt_gate {
 	uint32_t reserved;
 } __attribute__((packed));
 
-static struct idt_gate idt[256] __attribute__((aligned(16)));
+/* Not static: the application processors load it too (smp_entry.S, smp.c). */
+struct idt_gate idt[256] __attribute__((aligned(16)));
 
 /* The saved state trap_common (entry.S) hands to trap(). */
 struct trap_frame {

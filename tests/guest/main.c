@@ -5,6 +5,7 @@
  */
 #include "tg.h"
 #include "io.h"
+#include "smp.h"
 
 #define CMDLINE_MAX	256
 #define MEMMAP_MAX	64
@@ -31,6 +32,8 @@ struct options {
 	bool slirp;			/* the user-mode network checks instead of the self-tests */
 	bool udp_echo;			/* slirp: serve UDP echo on port 7 */
 	bool net_peer;			/* two guests on one segment: frames from the other */
+	bool smp;			/* start the APs (smp_test.c) instead of the self-tests */
+	bool smp_crash;			/* smp: the first AP executes ud2 at CPL3 */
 };
 
 /* virtio.c: the virtio-blk benchmark ("blkbench") */
@@ -195,6 +198,10 @@ static void parse_cmdline(char *s, struct options *o)
 			o->udp_echo = true;
 		else if (strcmp(tok, "net-peer") == 0)
 			o->net_peer = true;
+		else if (strcmp(tok, "smp") == 0)
+			o->smp = true;
+		else if (strcmp(tok, "smp-crash") == 0)
+			o->smp = o->smp_crash = true;
 		else if (strcmp(tok, "boot") == 0)
 			o->boot_only = true;
 		else if (strcmp(tok, "touch-ram") == 0)
@@ -373,6 +380,8 @@ void user_main(uint64_t start_info)
 		gprintf("# boot: done\n");
 		finish(&g, EXIT_PASS);
 	}
+	if (o.smp)
+		finish(&g, smp_tests(&g, o.smp_crash) ? EXIT_FAIL : EXIT_PASS);
 	if (o.net || o.slirp || o.net_peer)
 		net_mode(&g, &o);
 	if (o.idle)

@@ -1,6 +1,7 @@
 /*
  * net.c: the test guest's virtio-net driver (virtio 1.x §5.1): feature negotiation (MAC,
- * STATUS, MTU, CSUM, GUEST_CSUM, CTRL_VQ, MQ, MRG_RXBUF, each optional), every queue pair
+ * STATUS, MTU, CSUM, GUEST_CSUM, CTRL_VQ, MQ, MRG_RXBUF, each optional; netbench adds
+ * HOST_TSO4, GUEST_TSO4 and CTRL_GUEST_OFFLOADS through net.extra), every queue pair
  * the device offers up to NET_MAX_PAIRS, the control queue, tx of single-buffer and split
  * chains, rx with merged buffers, and the checksums. Polled from the one vCPU; the rings
  * ask for no interrupts. See net.h for the memory layout, README.md for the host contract.
@@ -45,13 +46,11 @@ uint16_t csum_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-void net_build_udp(uint8_t *f, uint32_t len, const uint8_t dst_mac[6], const uint8_t src_mac[6],
-		   const uint8_t src_ip[4], const uint8_t dst_ip[4], uint16_t sport,
-		   uint16_t dport, uint16_t ip_id, bool partial)
+void net_build_ipv4(uint8_t *f, uint32_t len, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+		    const uint8_t src_ip[4], const uint8_t dst_ip[4], uint8_t proto,
+		    uint16_t ip_id)
 {
-	uint8_t *ip = f + NET_ETH_LEN, *udp = ip + 20;
-	uint16_t ulen = (uint16_t)(len - NET_ETH_LEN - 20), c;
-	uint32_t pseudo;
+	uint8_t *ip = f + NET_ETH_LEN;
 
 	memcpy(f, dst_mac, 6);
 	memcpy(f + 6, src_mac, 6);
@@ -62,11 +61,22 @@ void net_build_udp(uint8_t *f, uint32_t len, const uint8_t dst_mac[6], const uin
 	put_be16(ip + 4, ip_id);
 	put_be16(ip + 6, 0x4000);		/* DF */
 	ip[8] = 64;
-	ip[9] = 17;
+	ip[9] = proto;
 	put_be16(ip + 10, 0);
 	memcpy(ip + 12, src_ip, 4);
 	memcpy(ip + 16, dst_ip, 4);
 	put_be16(ip + 10, (uint16_t)~csum_fold(csum_add(0, ip, 20)));
+}
+
+void net_build_udp(uint8_t *f, uint32_t len, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+		   const uint8_t src_ip[4], const uint8_t dst_ip[4], uint16_t sport,
+		   uint16_t dport, uint16_t ip_id, bool partial)
+{
+	uint8_t *udp = f + NET_ETH_LEN + 20;
+	uint16_t ulen = (uint16_t)(len - NET_ETH_LEN - 20), c;
+	uint32_t pseudo;
+
+	net_build_ipv4(f, len, dst_mac, src_mac, src_ip, dst_ip, 17, ip_id);
 	put_be16(udp, sport);
 	put_be16(udp + 2, dport);
 	put_be16(udp + 4, ulen);
@@ -316,8 +326,7 @@ static bool setup_queues(struct net *nd, char *why, size_t n)
 	return true;
 }
 
-/* Is [a, b) inside one RAM entry of the PVH memory map? */
-static bool ram_covers(const struct tg *g, uint64_t a, uint64_t b)
+bool net_ram_covers(const struct tg *g, uint64_t a, uint64_t b)
 {
 	const struct hvm_memmap_table_entry *e;
 
@@ -330,22 +339,41 @@ static bool ram_covers(const struct tg *g, uint64_t a, uint64_t b)
 	return false;
 }
 
+/* Negotiated features whose dependencies were not (§5.1.3.1); GUEST_TSO4 also needs
+ * MRG_RXBUF here: without it the rx buffers are too small for 64 KiB frames. */
+static uint64_t net_unmet(const struct net *nd)
+{
+	uint64_t bad = 0;
+
+	if (net_has(nd, NET_F_MQ) && !net_has(nd, NET_F_CTRL_VQ))
+		bad |= NET_F_MQ;
+	if (net_has(nd, NET_F_CTRL_GUEST_OFFLOADS) && !net_has(nd, NET_F_CTRL_VQ))
+		bad |= NET_F_CTRL_GUEST_OFFLOADS;
+	if (net_has(nd, NET_F_HOST_TSO4) && !net_has(nd, NET_F_CSUM))
+		bad |= NET_F_HOST_TSO4;
+	if (net_has(nd, NET_F_GUEST_TSO4) &&
+	    !net_has(nd, NET_F_GUEST_CSUM | NET_F_MRG_RXBUF))
+		bad |= NET_F_GUEST_TSO4;
+	return bad;
+}
+
 bool net_start(struct tg *g, struct net *nd, char *why, size_t n)
 {
-	const uint64_t wanted = NET_WANTED;
+	const uint64_t wanted = NET_WANTED | nd->extra;
+	uint64_t unmet;
 
 	nd->ok = false;
 	if (!nd->d.found && !vdev_find(&nd->d, VIRTIO_ID_NET, why, n))
 		return false;
-	if (!ram_covers(g, NET_BASE, NET_END)) {
+	if (!net_ram_covers(g, NET_BASE, NET_END)) {
 		gsnprintf(why, n, "no RAM at 0x%llx-0x%llx (use -m 64 or more)", NET_BASE, NET_END);
 		return false;
 	}
 	if (!vdev_begin(g, &nd->d, wanted, why, n))
 		return false;
-	/* MQ depends on the control queue (§5.1.3.1): without it, negotiate again. */
-	if (net_has(nd, NET_F_MQ) && !net_has(nd, NET_F_CTRL_VQ) &&
-	    !vdev_begin(g, &nd->d, wanted & ~NET_F_MQ, why, n))
+	/* Features without what they depend on: negotiate again without them. */
+	unmet = net_unmet(nd);
+	if (unmet && !vdev_begin(g, &nd->d, wanted & ~unmet, why, n))
 		return false;
 	read_config(nd);
 	if (nd->max_pairs == 0 || nd->max_pairs > 0x8000) {
@@ -423,5 +451,19 @@ bool net_set_pairs(struct tg *g, struct net *nd, uint16_t pairs, char *why, size
 		return false;
 	}
 	nd->active = pairs;
+	return true;
+}
+
+bool net_set_offloads(struct tg *g, struct net *nd, uint64_t offloads, char *why, size_t n)
+{
+	uint64_t v = offloads;	/* le64 */
+	int ack = net_ctrl(g, nd, NET_CTRL_GUEST_OFFLOADS, NET_CTRL_GUEST_OFFLOADS_SET, &v,
+			   sizeof(v));
+
+	if (ack != NET_OK) {
+		gsnprintf(why, n, "GUEST_OFFLOADS_SET 0x%lx: %s %d (status 0x%02x)", offloads,
+			  ack < 0 ? "no answer" : "ack", ack, vdev_status(&nd->d));
+		return false;
+	}
 	return true;
 }

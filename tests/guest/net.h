@@ -14,8 +14,11 @@
 
 #define NET_F_CSUM		(1ull << 0)
 #define NET_F_GUEST_CSUM	(1ull << 1)
+#define NET_F_CTRL_GUEST_OFFLOADS (1ull << 2)
 #define NET_F_MTU		(1ull << 3)
 #define NET_F_MAC		(1ull << 5)
+#define NET_F_GUEST_TSO4	(1ull << 7)
+#define NET_F_HOST_TSO4		(1ull << 11)
 #define NET_F_MRG_RXBUF		(1ull << 15)
 #define NET_F_STATUS		(1ull << 16)
 #define NET_F_CTRL_VQ		(1ull << 17)
@@ -23,11 +26,15 @@
 
 #define NET_HDR_F_NEEDS_CSUM	1
 #define NET_HDR_F_DATA_VALID	2
+#define NET_HDR_GSO_NONE	0
+#define NET_HDR_GSO_TCPV4	1
 
 #define NET_S_LINK_UP		1
 
 #define NET_CTRL_MQ		4
 #define NET_CTRL_MQ_VQ_PAIRS_SET 0
+#define NET_CTRL_GUEST_OFFLOADS	5
+#define NET_CTRL_GUEST_OFFLOADS_SET 0
 #define NET_OK			0
 #define NET_ERR			1
 
@@ -51,6 +58,11 @@
 #define NET_FRAME	(NET_SCRATCH + 0x10000)			/* a received frame, gathered */
 #define NET_CTRLBUF	(NET_SCRATCH + 0x20000)			/* ctrl command */
 #define NET_END		(NET_SCRATCH + 0x21000)
+/* netbench's TSO frames (tx): NET_TSO_BUFS buffers of 64 KiB per pair (needs -m 64). */
+#define NET_TSO_BASE	0x2000000ull				/* 32 MiB */
+#define NET_TSO_BUFS	16
+#define NET_TSO_SLOT	0x10000ull
+#define NET_TSO_END	(NET_TSO_BASE + NET_MAX_PAIRS * NET_TSO_BUFS * NET_TSO_SLOT)
 
 /* struct virtio_net_hdr_v1 (with VERSION_1 num_buffers is always there: 12 bytes). */
 struct net_hdr {
@@ -92,6 +104,7 @@ struct nq {
 
 struct net {
 	bool tried, ok;
+	uint64_t extra;		/* features wanted on top of the usual ones (set before net_start) */
 	char why[160];
 	struct vdev d;
 	uint8_t mac[6];
@@ -113,12 +126,16 @@ struct net_rx {
 
 /* net.c */
 bool net_has(const struct net *nd, uint64_t f);
+/* Is [a, b) inside one RAM entry of the PVH memory map? */
+bool net_ram_covers(const struct tg *g, uint64_t a, uint64_t b);
 /* Finds, negotiates and starts the device, posts rx buffers; sets nd->ok. */
 bool net_start(struct tg *g, struct net *nd, char *why, size_t n);
 /* Sends a control command; returns the ack byte, or -1 when the device did not answer. */
 int net_ctrl(struct tg *g, struct net *nd, uint8_t class, uint8_t cmd, const void *data,
 	     uint32_t len);
 bool net_set_pairs(struct tg *g, struct net *nd, uint16_t pairs, char *why, size_t n);
+/* GUEST_OFFLOADS_SET: the guest offloads (NET_F_GUEST_* bits) the device may use now. */
+bool net_set_offloads(struct tg *g, struct net *nd, uint64_t offloads, char *why, size_t n);
 /* Publishes descriptor chain `head` on q; kicks unless `defer` or the device said not to. */
 void nq_publish(struct nq *q, uint16_t head, bool defer, bool force);
 void nq_kick(struct nq *q);
@@ -145,6 +162,10 @@ static inline void put_be16(uint8_t *p, uint16_t v)
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
 }
+/* Builds the Ethernet and IPv4 headers (20 bytes, DF, TTL 64) of a frame of `len` bytes. */
+void net_build_ipv4(uint8_t *f, uint32_t len, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+		    const uint8_t src_ip[4], const uint8_t dst_ip[4], uint8_t proto,
+		    uint16_t ip_id);
 /* Builds an Ethernet + IPv4 + UDP frame of `len` bytes (payload already in place at 42);
  * the UDP checksum full, or the pseudo-header sum for NEEDS_CSUM when `partial`. */
 void net_build_udp(uint8_t *f, uint32_t len, const uint8_t dst_mac[6], const uint8_t src_mac[6],

@@ -12,6 +12,17 @@
  *                  guest's MAC; the guest counts frames on every rx queue for BENCH_MS from
  *                  the first one, prints "# netbench rxN frames=F bytes=B us=T" and
  *                  "# netbench rxN end" (the host stops), then drains until quiet.
+ *   txtso          as tx, with TSO_FRAME-byte TCP/IPv4 frames (GSO TCPV4, gso_size TSO_MSS,
+ *                  NEEDS_CSUM) to 192.0.2.1 port 5001: only with HOST_TSO4. The host counts
+ *                  the bytes that reached the tap.
+ *   rxtso          as rx, after GUEST_OFFLOADS_SET switched GUEST_TSO4 on: the host sends
+ *                  GSO TCP frames (tap-blast -t); the line adds gso=G, the frames that came
+ *                  as GSO TCPV4 (merged buffers: one frame per num_buffers). Only with
+ *                  GUEST_TSO4.
+ *
+ * HOST_TSO4, GUEST_TSO4 and CTRL_GUEST_OFFLOADS are negotiated when offered; the four first
+ * phases run with the guest offloads cut to GUEST_CSUM (as without them), "# netbench
+ * txtso|rxtso skipped: WHY" when the device lacks what a TSO phase needs.
  *
  * Frames go out with kicks only when the device asks for them (VRING_USED_F_NO_NOTIFY), rx
  * buffers are reposted in batches.
@@ -24,6 +35,10 @@
 #define FIRST_FRAME_MS	10000
 #define QUIET_MS	200
 #define BENCH_PORT	9		/* discard */
+#define TSO_PORT	5001
+#define TSO_MSS		1448
+#define TSO_HDRS	(NET_ETH_LEN + 20 + 20)
+#define TSO_FRAME	(TSO_HDRS + 44 * TSO_MSS)	/* 63766 bytes: IPv4 total length 63752 */
 
 static const uint8_t guest_ip[4] = { 192, 0, 2, 2 };
 static const uint8_t host_ip[4] = { 192, 0, 2, 1 };
@@ -52,6 +67,52 @@ static void fill_tx(uint32_t len)
 	}
 }
 
+/* A TCP/IPv4 frame of TSO_FRAME bytes for pair p (ACK|PSH, port 31000 + p), the TCP
+ * checksum field holding the pseudo-header sum (NEEDS_CSUM). */
+static void build_tso(uint8_t *f, uint16_t p)
+{
+	uint8_t *tcp = f + NET_ETH_LEN + 20;
+	uint16_t tlen = (uint16_t)(TSO_FRAME - NET_ETH_LEN - 20);
+	uint32_t pseudo = csum_add(csum_add(0, guest_ip, 4), host_ip, 4) + 6 + tlen;
+
+	memset(f + TSO_HDRS, 0x5a, TSO_FRAME - TSO_HDRS);
+	net_build_ipv4(f, TSO_FRAME, host_mac, nb.mac, guest_ip, host_ip, 6, 0);
+	memset(tcp, 0, 20);
+	put_be16(tcp, (uint16_t)(31000 + p));
+	put_be16(tcp + 2, TSO_PORT);
+	tcp[7] = 1;			/* seq 1 */
+	tcp[11] = 1;			/* ack 1 */
+	tcp[12] = 5 << 4;		/* data offset: 20 bytes */
+	tcp[13] = 0x18;			/* ACK | PSH */
+	put_be16(tcp + 14, 0xffff);
+	put_be16(tcp + 16, csum_fold(pseudo));
+}
+
+/* Every tx slot of every pair: one TSO frame, from NET_TSO_BUFS buffers per pair. */
+static void fill_tx_tso(void)
+{
+	const struct net_hdr h = {
+		.flags = NET_HDR_F_NEEDS_CSUM, .gso_type = NET_HDR_GSO_TCPV4,
+		.hdr_len = TSO_HDRS, .gso_size = TSO_MSS,
+		.csum_start = NET_CSUM_START, .csum_offset = 16,
+	};
+
+	for (uint16_t p = 0; p < nb.pairs; p++) {
+		struct nq *q = &nb.tx[p];
+		uint64_t base = NET_TSO_BASE + (uint64_t)p * NET_TSO_BUFS * NET_TSO_SLOT;
+
+		for (unsigned k = 0; k < NET_TSO_BUFS; k++) {
+			uint8_t *b = (uint8_t *)(uintptr_t)(base + k * NET_TSO_SLOT);
+
+			memcpy(b, &h, NET_HDR_LEN);
+			build_tso(b + NET_HDR_LEN, p);
+		}
+		for (uint16_t i = 0; i < q->size; i++)
+			q->desc[i] = (struct vring_desc){ base + (i % NET_TSO_BUFS) * NET_TSO_SLOT,
+							  NET_HDR_LEN + TSO_FRAME, 0, 0 };
+	}
+}
+
 /* Posts the whole ring of every tx queue; returns how many frames that is. */
 static uint64_t prime_tx(void)
 {
@@ -68,12 +129,16 @@ static uint64_t prime_tx(void)
 	return sent;
 }
 
-/* One tx phase; returns false (with why) when the device stops using buffers. */
+/* One tx phase (len 0: TSO frames); returns false (with why) when the device stops using
+ * buffers. */
 static bool bench_tx(struct tg *g, const char *name, uint32_t len, char *why, size_t n)
 {
 	uint64_t khz = tsc_khz_or_guess(g), t0, end, sent, done = 0;
 
-	fill_tx(len);
+	if (len)
+		fill_tx(len);
+	else
+		fill_tx_tso();
 	gprintf("# netbench %s begin\n", name);
 	delay_ms(g, SETTLE_MS);
 	t0 = rdtsc();
@@ -118,7 +183,7 @@ static bool bench_tx(struct tg *g, const char *name, uint32_t len, char *why, si
 }
 
 struct rx_count {
-	uint64_t frames, bytes;
+	uint64_t frames, bytes, gso;
 	uint64_t per[NET_MAX_PAIRS];
 	uint16_t pending[NET_MAX_PAIRS];	/* buffers left of a merged frame */
 };
@@ -154,6 +219,7 @@ static unsigned rx_sweep(struct rx_count *c)
 
 				c->pending[p] = nbuf ? (uint16_t)(nbuf - 1) : 0;
 				c->frames++;
+				c->gso += (h->gso_type & 0x7f) == NET_HDR_GSO_TCPV4;
 				c->per[p]++;
 				c->bytes += len > NET_HDR_LEN ? len - NET_HDR_LEN : 0;
 			}
@@ -169,8 +235,9 @@ static unsigned rx_sweep(struct rx_count *c)
 	return taken;
 }
 
-/* One rx phase: count for BENCH_MS from the first frame, then drain until quiet. */
-static bool bench_rx(struct tg *g, const char *name, char *why, size_t n)
+/* One rx phase: count for BENCH_MS from the first frame, then drain until quiet; `gso`:
+ * the line says how many frames came as GSO TCPV4. */
+static bool bench_rx(struct tg *g, const char *name, bool gso, char *why, size_t n)
 {
 	uint64_t khz = tsc_khz_or_guess(g), t0, end, quiet;
 	struct rx_count c = { 0 };
@@ -193,8 +260,12 @@ static bool bench_rx(struct tg *g, const char *name, char *why, size_t n)
 	end = rdtsc();
 	for (uint16_t p = 0; p < nb.pairs; p++)
 		at += (size_t)gsnprintf(per + at, sizeof(per) - at, " %lu", c.per[p]);
-	gprintf("# netbench %s frames=%lu bytes=%lu us=%lu per-queue%s\n", name, c.frames, c.bytes,
-		(end - t0) * 1000 / khz, per);
+	if (gso)
+		gprintf("# netbench %s frames=%lu bytes=%lu gso=%lu us=%lu per-queue%s\n", name,
+			c.frames, c.bytes, c.gso, (end - t0) * 1000 / khz, per);
+	else
+		gprintf("# netbench %s frames=%lu bytes=%lu us=%lu per-queue%s\n", name, c.frames,
+			c.bytes, (end - t0) * 1000 / khz, per);
 	gprintf("# netbench %s end\n", name);
 	quiet = rdtsc();
 	while (rdtsc() - quiet < QUIET_MS * khz && rdtsc() - end < 5000 * khz)
@@ -203,8 +274,28 @@ static bool bench_rx(struct tg *g, const char *name, char *why, size_t n)
 	return true;
 }
 
+/* txtso and rxtso, or why each is skipped. */
+static bool bench_tso(struct tg *g, char *why, size_t n)
+{
+	if (!net_has(&nb, NET_F_HOST_TSO4))
+		gprintf("# netbench txtso skipped: no HOST_TSO4\n");
+	else if (!bench_tx(g, "txtso", 0, why, n))
+		return false;
+	if (!net_has(&nb, NET_F_GUEST_TSO4)) {
+		gprintf("# netbench rxtso skipped: no GUEST_TSO4 (needs GUEST_CSUM, MRG_RXBUF)\n");
+		return true;
+	}
+	if (net_has(&nb, NET_F_CTRL_GUEST_OFFLOADS) &&
+	    !net_set_offloads(g, &nb, NET_F_GUEST_CSUM | NET_F_GUEST_TSO4, why, n))
+		return false;
+	return bench_rx(g, "rxtso", true, why, n);
+}
+
 bool net_bench(struct tg *g, char *why, size_t n)
 {
+	nb.extra = NET_F_GUEST_TSO4 | NET_F_CTRL_GUEST_OFFLOADS;
+	if (net_ram_covers(g, NET_TSO_BASE, NET_TSO_END))
+		nb.extra |= NET_F_HOST_TSO4;	/* else txtso is skipped */
 	if (!net_start(g, &nb, why, n)) {
 		if (!nb.d.found)
 			gsnprintf(why, n, "no virtio-net device");
@@ -212,10 +303,15 @@ bool net_bench(struct tg *g, char *why, size_t n)
 	}
 	if (net_has(&nb, NET_F_MQ) && !net_set_pairs(g, &nb, nb.pairs, why, n))
 		return false;
+	/* The first phases as without the TSO features: no GSO frames to the guest. */
+	if (net_has(&nb, NET_F_GUEST_TSO4 | NET_F_CTRL_GUEST_OFFLOADS) &&
+	    !net_set_offloads(g, &nb, NET_F_GUEST_CSUM, why, n))
+		return false;
 	gprintf("# netbench: tsc %lu kHz, features 0x%lx, %u of %u queue pairs, queue sizes rx %u "
 		"tx %u, %u rx buffers of %u bytes per queue, %u ms per phase, one vCPU\n",
 		tsc_khz_or_guess(g), nb.d.features, nb.pairs, nb.max_pairs, nb.rx[0].size,
 		nb.tx[0].size, nb.rx[0].nbufs, nb.rx[0].bufsz, BENCH_MS);
 	return bench_tx(g, "tx64", 60, why, n) && bench_tx(g, "tx1500", 1514, why, n) &&
-	       bench_rx(g, "rx64", why, n) && bench_rx(g, "rx1500", why, n);
+	       bench_rx(g, "rx64", false, why, n) && bench_rx(g, "rx1500", false, why, n) &&
+	       bench_tso(g, why, n);
 }
