@@ -14,20 +14,23 @@
 #   host -> guest, tap-blast -t 1448 sends such frames behind a virtio_net_hdr
 #       (PACKET_VNET_HDR), whole as far as the guest if the VMM set TSO4 on the tap; the
 #       guest counts bytes and how many frames came as GSO ("gso frames" below).
-# The test guest runs on one vCPU (it has no SMP bring-up), so with queues=2 one vCPU
-# drives both pairs; both VMMs run -smp 1. Median of RUNS runs each (default 3), the VMMs
-# alternating.
+# Both VMMs run -smp SMP (default 2) for every queue count, so "queues=2 / queues=1"
+# compares like with like: with at least as many vCPUs as pairs, the guest drives pair p
+# from vCPU p (queues=1: the second vCPU idles halted); with fewer, its BSP drives every
+# pair (the guest's header line says how many vCPUs drove pairs; listed per VMM and
+# queue count below the table). Median of RUNS runs each (default 3), the VMMs alternating.
 #
 #   tests/bench/virtio-net.sh [RUNS]
 #
 # Environment: VIREO_TEST_BUILDDIR (default: build/ next to tests/; needs `make` and
 # `make test-helpers`), GUEST (default $VIREO_TEST_BUILDDIR/tests/guest/guest.elf), QEMU
-# (default qemu-system-x86_64), QUEUES (default "1 2"), BASELINE=PATH (one more column:
-# another vireo-vmm binary), NICE (default -10: the workers and tap-blast run at that
-# niceness, so that other work on a shared build machine disturbs them less; empty: as
-# they come). Needs root (ip netns, a tap), /dev/kvm, /dev/net/tun.
+# (default qemu-system-x86_64), QUEUES (default "1 2"), SMP (default 2: -smp for both
+# VMMs), BASELINE=PATH (one more column: another vireo-vmm binary), NICE (default -10:
+# the workers and tap-blast run at that niceness, so that other work on a shared build
+# machine disturbs them less; empty: as they come). Needs root (ip netns, a tap),
+# /dev/kvm, /dev/net/tun.
 # Targets: vireo/qemu >= 1 on every row; queues=2 >= 1.6 x queues=1 for 64-byte frames
-# (meant with 2 vCPUs: see above).
+# with 2 vCPUs (SMP=2).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
@@ -46,10 +49,11 @@ ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 	net.ipv6.conf.default.disable_ipv6=1
 ip netns exec "$ns" python3 - "$build/qemu-wrap/vireo-vmm" "$guest" "${QEMU:-qemu-system-x86_64}" \
 	"$runs" "$build/tests/helpers/tap-blast" "${QUEUES:-1 2}" "${BASELINE:-}" "${NICE--10}" \
+	"${SMP:-2}" \
 	<<'PYEOF'
 import os, re, signal, statistics, subprocess, sys, time
 
-vmm, guest, qemu, runs, blast, queues, baseline, nice = sys.argv[1:9]
+vmm, guest, qemu, runs, blast, queues, baseline, nice, smp = sys.argv[1:10]
 runs = int(runs)
 prio = ["nice", "-n", nice] if nice else []
 queues = [int(q) for q in queues.split()]
@@ -57,7 +61,7 @@ MAC = "52:54:00:12:34:56"
 TSO_MSS = 1448
 SIZES = {"64": 60, "1500": 1514, "tso": 14 + 20 + 20 + 44 * TSO_MSS}
 bios = ["-bios", "/usr/share/qemu/qboot.rom"] if os.path.exists("/usr/share/qemu/qboot.rom") else []
-common = ["-m", "128", "-smp", "1", "-nodefaults", "-display", "none", "-serial", "stdio",
+common = ["-m", "128", "-smp", smp, "-nodefaults", "-display", "none", "-serial", "stdio",
           "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", guest,
           "-append", "netbench"]
 
@@ -94,6 +98,9 @@ def one(name, q):
     res, lines, before, blaster = {}, [], {}, None
     for line in p.stdout:
         lines.append(line.rstrip("\n"))
+        m = re.match(r"# netbench: .* (\d+) vCPUs? \(of (\d+)\)", line)
+        if m:
+            res["vcpus"] = "%s/%s" % m.groups()
         m = re.match(r"# netbench (tx|rx)(64|1500|tso) (begin|ready|end|frames=(\d+).*us=(\d+))",
                      line)
         if not m:
@@ -155,7 +162,7 @@ for r in range(runs):
             for k in rows:
                 if k in got:
                     res[(n, q)].setdefault(k, []).append(got[k])
-            for k in ("rx64-per", "rx1500-per", "rxtso-per", "rxtso-gso"):
+            for k in ("rx64-per", "rx1500-per", "rxtso-per", "rxtso-gso", "vcpus"):
                 per.setdefault((n, q, k), []).append(got.get(k, ""))
 
 med = lambda n, q, k: statistics.median(res[(n, q)][k]) if res[(n, q)].get(k) else None
@@ -166,11 +173,13 @@ def cell(v, k):
 label = {"tx64": "guest->host 64 B", "tx1500": "guest->host 1500 B",
          "rx64": "host->guest 64 B", "rx1500": "host->guest 1500 B",
          "txtso": "guest->host TSO", "rxtso": "host->guest TSO"}
-print("virtio-net, test guest 'netbench' (polled, one vCPU drives every queue pair, -m 128), "
-      "tap in a network namespace, median of %d runs" % runs)
+print("virtio-net, test guest 'netbench' (polled; vCPU p drives pair p when -smp >= queues, "
+      "else one vCPU every pair; -m 128, -smp %s), tap in a network namespace, median of %d "
+      "runs" % (smp, runs))
 print("qemu: %s -accel kvm -cpu qemu64 %s, -netdev tap,vhost=off, virtio-net-pci "
-      "disable-legacy=on; %s" % (qemu, " ".join(bios),
-                                 "niceness %s" % nice if nice else "default niceness"))
+      "disable-legacy=on; %s; %d host CPUs" % (qemu, " ".join(bios),
+                                              "niceness %s" % nice if nice else "default niceness",
+                                              os.cpu_count()))
 print()
 vireos = [n for n in names if n != "qemu"]
 short = {"vireo-vmm": "vireo", "vireo-baseline": "baseline"}
@@ -198,7 +207,9 @@ if len(queues) > 1 and 1 in queues:
             print("queues=%d / queues=1, %-15s %s" % (q, n + ":", ", ".join(r)))
 print()
 for (n, q, k), v in sorted(per.items()):
-    if k.endswith("-gso"):
+    if k == "vcpus":
+        print("vCPUs driving pairs (of the VM's), %s queues=%d: %s" % (n, q, " | ".join(v)))
+    elif k.endswith("-gso"):
         print("rxtso gso frames of all, %s queues=%d: %s" % (n, q, " | ".join(v)))
     elif q > 1:
         print("rx frames per queue, %s queues=%d %s: %s" % (n, q, k[:-4], " | ".join(v)))
@@ -214,6 +225,6 @@ for n in names:
 print()
 print("Higher is better; X/qemu > 1 means vireo-vmm is faster. tx counts what reached the")
 print("tap, rx what the guest received; the guest polls (no interrupts), so this is the")
-print("device, its back-end and the tap. 2 host CPUs are shared by the vCPU (always busy),")
-print("the worker's I/O and, for rx, tap-blast.")
+print("device, its back-end and the tap. The host CPUs are shared by the polling vCPUs")
+print("(always busy), the worker's I/O and, for rx, tap-blast.")
 PYEOF

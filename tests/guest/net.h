@@ -1,7 +1,7 @@
 /*
  * net.h: the test guest's virtio-net driver (net.c), shared by its TAP checks (net_test.c)
  * and the benchmark (net_bench.c). Polled, no interrupts; up to NET_MAX_PAIRS queue pairs
- * driven from the one vCPU. Rings and buffers sit at fixed addresses from NET_BASE (not in
+ * driven from the BSP (netbench: one vCPU per pair when it can). Rings and buffers sit at fixed addresses from NET_BASE (not in
  * .bss: the boot code clears .bss at CPL0, which PVM emulates instruction by instruction).
  * See README.md ("virtio-net").
  */
