@@ -10,10 +10,6 @@
 #include "drivers/virtio/net.h"
 
 #define NET_BUDGET		64	/* packets per direction per round */
-/* After a round that moved frames, the thread polls its fds without sleeping for up to
- * this long before it blocks: a frame that comes within it costs no wake-up (tens of
- * microseconds when the waker runs on another CPU, more on a nested host). */
-#define NET_BUSY_POLL_NS	50000
 #define NET_RX_MAX_IOV		1023	/* UIO_MAXIOV - 1: the stash takes the last */
 #define NET_RX_MAX_SLOTS	256	/* chains gathered for one or more frames */
 /* Largest frame from the back-end: 64 KiB of GSO payload, Ethernet and VLAN header. */
@@ -56,7 +52,6 @@ struct net_pair {
 	bool rx_stalled;		/* no rx buffers: the tap is not polled until a kick */
 	bool tx_blocked;		/* the back-end said EAGAIN: wait until writable */
 	bool vhost_on;			/* this pair runs in vhost */
-	bool moved;			/* the last round moved frames: busy-poll first */
 	bool call_relayed[2];		/* vhost signals call_fd[i], we forward it */
 	struct vq_chain chain;
 	struct iovec rx_iov[NET_RX_MAX_IOV + 1];
