@@ -19,6 +19,9 @@
 # from vCPU p (queues=1: the second vCPU idles halted); with fewer, its BSP drives every
 # pair (the guest's header line says how many vCPUs drove pairs; listed per VMM and
 # queue count below the table). Median of RUNS runs each (default 3), the VMMs alternating.
+# A second table: the worker's CPU time per frame (schedstat of the VMM's threads other
+# than its vCPUs over the phase; rx: per frame the guest received), the cost of the
+# device model and back-end, which varies less than throughput on a shared 2-CPU host.
 #
 #   tests/bench/virtio-net.sh [RUNS]
 #
@@ -88,14 +91,42 @@ def counter(name):
     with open("/sys/class/net/vt0/statistics/" + name) as f:
         return int(f.read())
 
+def vmm_pid(p):
+    """The VMM: the child of `timeout` (nice execs it, so it has p's pid)."""
+    try:
+        with open("/proc/%d/task/%d/children" % (p.pid, p.pid)) as f:
+            kids = f.read().split()
+        return int(kids[0]) if kids else None
+    except OSError:
+        return None
+
+def io_ns(pid):
+    """CPU time (ns, schedstat) of the VMM's threads but its vCPUs ("CPU N/KVM" in both
+    VMMs): what the device model and back-end cost, apart from the guest that polls."""
+    total = 0
+    if pid is None:
+        return None
+    for t in os.listdir("/proc/%d/task" % pid) if os.path.isdir("/proc/%d" % pid) else []:
+        try:
+            with open("/proc/%d/task/%s/comm" % (pid, t)) as f:
+                if re.match(r"CPU \d+/KVM", f.read()):
+                    continue
+            with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
 def one(name, q):
-    """Runs the guest once; returns {row: value} (frames/s or Gbit/s) or None."""
+    """Runs the guest once; returns {row: value} (frames/s or Gbit/s; ROW-cpu: the
+    worker's CPU microseconds per frame) or None."""
     fresh_tap(q)
     a = argv(name, q)
     p = subprocess.Popen(prio + ["timeout", "-k", "5", "90"] + a, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                          errors="replace")
     res, lines, before, blaster = {}, [], {}, None
+    pid, cpu0 = None, {}
     for line in p.stdout:
         lines.append(line.rstrip("\n"))
         m = re.match(r"# netbench: .* (\d+) vCPUs? \(of (\d+)\)", line)
@@ -107,8 +138,13 @@ def one(name, q):
             continue
         d, size, what = m.group(1), m.group(2), m.group(3)
         key = "%s%s" % (d, size)
+        if pid is None:
+            pid = vmm_pid(p)
+        if what in ("begin", "ready"):
+            cpu0[key] = io_ns(pid)
         if what == "begin":
             before[key] = counter("rx_bytes" if size == "tso" else "rx_packets")
+            before[key + "-pkts"] = counter("rx_packets")
         elif what == "ready":
             opt = ["-t", str(TSO_MSS)] if size == "tso" else []
             blaster = subprocess.Popen(prio + [blast] + opt + ["vt0", MAC, str(SIZES[size]), "30"],
@@ -116,12 +152,18 @@ def one(name, q):
         elif what == "end" and d == "tx":
             time.sleep(0.1)     # within the guest's 300 ms pause: frames still on their way
             us = res.pop(key + "-us")
+            ns, pkts = io_ns(pid), counter("rx_packets") - before[key + "-pkts"]
+            if ns is not None and cpu0.get(key) is not None and pkts > 0:
+                res[key + "-cpu"] = (ns - cpu0[key]) / 1e3 / pkts
             if size == "tso":
                 res[key] = (counter("rx_bytes") - before[key]) * 8e-3 / us
                 continue
             frames = counter("rx_packets") - before[key]
             res[key] = frames * 1e6 / us if size == "64" else frames * SIZES[size] * 8e-3 / us
         elif what == "end" and blaster:
+            ns = io_ns(pid)
+            if ns is not None and cpu0.get(key) is not None and res.get(key + "-frames"):
+                res[key + "-cpu"] = (ns - cpu0[key]) / 1e3 / res[key + "-frames"]
             blaster.send_signal(signal.SIGTERM)
             out = blaster.communicate(timeout=10)[0]
             lines.append("host: " + out.strip())
@@ -130,6 +172,7 @@ def one(name, q):
             res[key + "-us"] = int(m.group(5))
         else:
             frames, us = int(m.group(4)), int(m.group(5))
+            res[key + "-frames"] = frames
             nbytes = int(re.search(r"bytes=(\d+)", line).group(1))
             res[key] = frames * 1e6 / us if size == "64" else nbytes * 8e-3 / us
             gso = re.search(r"gso=(\d+)", line)
@@ -159,7 +202,7 @@ for r in range(runs):
             if got is None:
                 bad[n] += 1
                 continue
-            for k in rows:
+            for k in rows + [r + "-cpu" for r in rows]:
                 if k in got:
                     res[(n, q)].setdefault(k, []).append(got[k])
             for k in ("rx64-per", "rx1500-per", "rxtso-per", "rxtso-gso", "vcpus"):
@@ -206,6 +249,21 @@ if len(queues) > 1 and 1 in queues:
                 r.append("%s %s" % (k, "%.2f" % (b / a) if a and b else "-"))
             print("queues=%d / queues=1, %-15s %s" % (q, n + ":", ", ".join(r)))
 print()
+print("worker CPU per frame (us; the VMM's threads but its vCPUs, from the phase's start "
+      "to its end; rx: per frame the guest counted), median; lower is better")
+print("%-7s %-20s" % ("queues", "test") + "".join("%-16s" % n for n in names) +
+      "".join("%-14s" % (short[n] + "/qemu") for n in vireos))
+for q in queues:
+    for k in rows:
+        mq = med("qemu", q, k + "-cpu")
+        line = "%-7d %-20s" % (q, label[k])
+        line += "".join("%-16s" % ("%.2f" % med(n, q, k + "-cpu") if med(n, q, k + "-cpu")
+                                   else "-") for n in names)
+        for n in vireos:
+            mv = med(n, q, k + "-cpu")
+            line += "%-14s" % ("%.2f" % (mv / mq) if mv and mq else "-")
+        print(line)
+print()
 for (n, q, k), v in sorted(per.items()):
     if k == "vcpus":
         print("vCPUs driving pairs (of the VM's), %s queues=%d: %s" % (n, q, " | ".join(v)))
@@ -226,5 +284,6 @@ print()
 print("Higher is better; X/qemu > 1 means vireo-vmm is faster. tx counts what reached the")
 print("tap, rx what the guest received; the guest polls (no interrupts), so this is the")
 print("device, its back-end and the tap. The host CPUs are shared by the polling vCPUs")
-print("(always busy), the worker's I/O and, for rx, tap-blast.")
+print("(always busy), the worker's I/O and, for rx, tap-blast: throughput swings with how")
+print("they are scheduled; the worker's CPU per frame is the steadier measure of the cost.")
 PYEOF
