@@ -325,6 +325,7 @@ int machine_init(struct machine *m, const struct vmm_config *cfg, const struct l
 	    machine_load(m, errp) < 0 ||
 	    open_monitors(m, errp) < 0)
 		return -1;
+	pci_host_seal(m->pci);	/* every device is in: what a reset goes back to */
 	m->request_src = evloop_add_fd(loop, m->vm.request_fd, EPOLLIN, on_requests, m, errp);
 	return m->request_src ? 0 : -1;
 }

@@ -76,6 +76,7 @@ int machine_reset(struct machine *m, struct err **errp)
 	rtc_reset(m->rtc);
 	acpi_pm_reset(m->pm);
 	machine_reset_virtio(m);
+	pci_host_reset(m->pci);		/* BARs, command, MSI-X: once the devices are idle */
 	if (vm_reset_cpus(&m->vm, errp) < 0 || machine_load(m, errp) < 0) {
 		m->status = MACHINE_INTERNAL_ERROR;
 		return -1;

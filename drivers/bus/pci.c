@@ -645,3 +645,89 @@ void pci_host_set_cf9_handler(struct pci_host *host, const struct io_ops *ops, v
 	host->cf9_ops = ops;
 	host->cf9_dev = dev;
 }
+
+/* ---- machine reset ---- */
+
+void pci_host_seal(struct pci_host *host)
+{
+	pthread_mutex_lock(&host->lock);
+	for (unsigned i = 0; i < ARRAY_SIZE(host->devs); i++) {
+		struct pci_dev *dev = host->devs[i];
+
+		if (dev) {
+			memcpy(dev->reset_config, dev->config, PCI_CONFIG_SIZE);
+			dev->sealed = true;
+		}
+	}
+	pthread_mutex_unlock(&host->lock);
+}
+
+/* Only what the guest can change goes back (writable and write-1-to-clear bits): the
+ * other bytes are the device's, and it may have updated them since the seal. */
+static void restore_config_locked(struct pci_dev *dev)
+{
+	for (unsigned a = 0; a < PCI_CONFIG_SIZE; a++) {
+		uint8_t guest = dev->wmask[a] | dev->w1cmask[a];
+
+		dev->config[a] = (dev->config[a] & ~guest) | (dev->reset_config[a] & guest);
+	}
+}
+
+/* Take off the bus each BAR that is about to move, before any BAR is put back, so
+ * BARs the guest swapped or moved onto another's power-on place all return;
+ * pci_update_mappings_locked() then maps them and records the events. */
+static void unmap_moving_bars_locked(struct pci_dev *dev)
+{
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		struct pci_bar *bar = &dev->bars[i];
+		uint64_t want;
+
+		if (!bar->size || bar->mapped_at == PCI_BAR_UNMAPPED || !bar_bus(bar))
+			continue;
+		want = bar_target(bar);
+		if (want == PCI_BAR_UNMAPPED || want == bar->mapped_at)
+			continue;
+		iobus_unregister(bar_bus(bar), bar->mapped_at, bar);
+		bar->mapped_at = PCI_BAR_UNMAPPED;
+	}
+}
+
+struct reset_job {
+	struct pci_dev *dev;
+	struct pci_events ev;
+};
+
+void pci_host_reset(struct pci_host *host)
+{
+	struct reset_job *jobs = xcalloc(ARRAY_SIZE(host->devs), sizeof(*jobs));
+	unsigned n = 0;
+
+	pthread_mutex_lock(&host->lock);
+	for (unsigned i = 0; i < ARRAY_SIZE(host->devs); i++)
+		if (host->devs[i] && host->devs[i]->sealed)
+			jobs[n++].dev = host->devs[i];
+	pthread_mutex_unlock(&host->lock);
+	/* Functions are never removed, so the list stays good; the update locks come
+	 * before the host lock, and all of it is taken at once so that no BAR goes back
+	 * while another function still sits in its place. */
+	for (unsigned k = 0; k < n; k++)
+		pci_msix_lock_update(jobs[k].dev);
+	pthread_mutex_lock(&host->lock);
+	host->conf_addr = 0;
+	for (unsigned k = 0; k < n; k++) {
+		struct pci_dev *dev = jobs[k].dev;
+
+		restore_config_locked(dev);
+		pci_msix_reset_locked(dev, &jobs[k].ev);
+		pci_update_intx_locked(dev);
+		unmap_moving_bars_locked(dev);
+	}
+	for (unsigned k = 0; k < n; k++)
+		pci_update_mappings_locked(jobs[k].dev, &jobs[k].ev);
+	pthread_mutex_unlock(&host->lock);
+	for (unsigned k = 0; k < n; k++)
+		pci_msix_unlock_update(jobs[k].dev);
+	for (unsigned k = 0; k < n; k++)
+		pci_run_events(jobs[k].dev, &jobs[k].ev);
+	free(jobs);
+}

@@ -168,6 +168,18 @@ int pci_host_register(struct pci_host *host, struct err **errp);
  * accesses to 0xcf9 go to ops/dev (offset 0), e.g. &acpi_pm_reset_io_ops. */
 void pci_host_set_cf9_handler(struct pci_host *host, const struct io_ops *ops, void *dev);
 
+/* Record every function's configuration space as its power-on state. The guest boots
+ * without firmware, so what the VMM set up (BARs allocated, decoding on) is what it
+ * finds at power-on: call this once every device is added. */
+void pci_host_seal(struct pci_host *host);
+/* Machine reset, after the devices are quiesced and reset: every function sealed
+ * gets back the power-on values of what the guest can write (command, BARs,
+ * interrupt line, ...), MSI-X off with every entry zero and masked and nothing
+ * pending, and conf1's address register is cleared. Moved BARs reach bar_remapped()
+ * and vectors that were live msix_update(), as for guest writes. Functions added
+ * after pci_host_seal() are left alone. */
+void pci_host_reset(struct pci_host *host);
+
 /* For the machine's ACPI/MP tables: the GSI of pin (1-4) on slot. */
 unsigned pci_intx_gsi(unsigned slot, unsigned pin);
 

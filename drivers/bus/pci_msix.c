@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "drivers/bus/pci_priv.h"
@@ -455,6 +456,49 @@ int pci_msix_irqfd(struct pci_dev *dev, unsigned vector)
 	fd = m->live[vector].masked ? -1 : m->live[vector].fd;
 	pthread_rwlock_unlock(&m->sig_lock);
 	return fd;
+}
+
+void pci_msix_lock_update(struct pci_dev *dev)
+{
+	struct pci_msix *m = msix_of(dev);
+
+	if (m)
+		pthread_mutex_lock(&m->update_lock);
+}
+
+void pci_msix_unlock_update(struct pci_dev *dev)
+{
+	struct pci_msix *m = msix_of(dev);
+
+	if (m)
+		pthread_mutex_unlock(&m->update_lock);
+}
+
+/* Power-on state (PCI 3.0, 6.8.2.3 and 6.8.2.9): MSI-X and the function mask off,
+ * every entry zero and masked, nothing pending. The signal paths switch to pending
+ * here, under sig_lock, so nothing signalled before the reset is delivered after it;
+ * the vectors that were live get their routes and msix_update() from the events.
+ * Their irqfds stay bound, as for any mask. */
+void pci_msix_reset_locked(struct pci_dev *dev, struct pci_events *ev)
+{
+	struct pci_msix *m = msix_of(dev);
+	uint16_t ctrl;
+
+	if (!m)
+		return;
+	ctrl = msix_control(dev, m) & ~(PCIM_MSIXCTRL_ENABLE | PCIM_MSIXCTRL_MASKALL);
+	pci_cfg_put(dev->config, m->cap + CAP_CTRL, 2, ctrl);
+	__atomic_store_n(&m->enabled, false, __ATOMIC_RELEASE);
+	memset(m->table, 0, table_size(m));
+	for (unsigned v = 0; v < m->nvectors; v++)
+		m->table[v * ENTRY_SIZE + ENTRY_CTRL] = VEC_MASKED;
+	pthread_rwlock_wrlock(&m->sig_lock);
+	for (unsigned v = 0; v < m->nvectors; v++)
+		m->live[v].masked = true;
+	for (unsigned i = 0; i < (m->nvectors + 63) / 64; i++)
+		__atomic_store_n(&m->pba[i], 0, __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(&m->sig_lock);
+	collect_changes(dev, m, 0, m->nvectors - 1, ev);
 }
 
 void pci_msix_free(struct pci_dev *dev)

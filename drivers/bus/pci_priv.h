@@ -56,6 +56,8 @@ struct pci_dev {
 	struct pci_msix *msix;
 	const struct pci_dev_ops *ops;
 	void *opaque;
+	bool sealed;				/* reset_config holds the power-on state */
+	uint8_t reset_config[PCI_CONFIG_SIZE];	/* config as pci_host_seal() found it */
 };
 
 struct pci_host {
@@ -86,5 +88,10 @@ void pci_msix_run_events(struct pci_dev *dev, struct pci_events *ev);
 bool pci_msix_bar_read(struct pci_bar *bar, uint64_t offset, unsigned size, uint64_t *value);
 bool pci_msix_bar_write(struct pci_bar *bar, uint64_t offset, unsigned size, uint64_t value);
 void pci_msix_free(struct pci_dev *dev);
+/* pci_host_reset(): take the update lock (before the host lock), put MSI-X back to its
+ * power-on state with the host lock held too, collecting the vectors that changed. */
+void pci_msix_lock_update(struct pci_dev *dev);
+void pci_msix_unlock_update(struct pci_dev *dev);
+void pci_msix_reset_locked(struct pci_dev *dev, struct pci_events *ev);
 
 #endif

@@ -629,9 +629,10 @@ static int add_boot_block(struct vargv *a)
 	/* libvirt enforces on_reboot=destroy itself; the worker takes the QEMU flag. */
 	if (a->vmm && d->on_reboot == VDOM_ACT_DESTROY)
 		vargv_push(a, "-no-reboot");
+	/* No <acpi/>: no ACPI tables, so no power button either, for both workers. */
+	if (!d->features.acpi)
+		vargv_push(a, "-no-acpi");
 	if (!a->vmm) {
-		if (!d->features.acpi)
-			vargv_push(a, "-no-acpi");
 		add_pm(a);
 		add_firmware_boot(a);
 	}

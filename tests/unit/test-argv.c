@@ -579,6 +579,7 @@ static void kernel_boot_and_worker_head(void **state)
 	"unix:/run/vireo/domains/QEMUGuest1/qmp.sock,server=on,wait=off\n"
 	"-no-shutdown\n"
 	"-no-reboot\n"
+	"-no-acpi\n"	/* no <acpi/> in the definition */
 	"-kernel\n"
 	"/boot/vmlinuz,1\n"
 	"-initrd\n"

@@ -316,6 +316,49 @@ static void without_irqfds_vectors_go_through_msi_send(void **state)
 	assert_int_equal(m->data[0], 0x4022);
 }
 
+/* A machine reset masks every vector at once (its irqfd stays bound but silent) and
+ * forgets what was pending: nothing from before the reset reaches the new guest. */
+static void reset_masks_every_vector_and_forgets_what_was_pending(void **state)
+{
+	struct rig *r = *state;
+	struct fake_machine *m = &r->machine;
+
+	pci_host_seal(r->host);
+	program(r, 1, 0xfee01000, 0x4041, false);
+	program(r, 2, 0xfee02000, 0x4042, true);
+	cfg_write(r, CTRL, 2, PCIM_MSIXCTRL_ENABLE);
+	assert_int_equal(pci_msix_notify(r->dev, 2), 0);
+	assert_int_equal(pba(r), 1u << 2);
+	assert_int_equal(pci_msix_irqfd(r->dev, 1), m->fd[0]);
+
+	pci_host_reset(r->host);
+	assert_false(pci_msix_enabled(r->dev));
+	assert_int_equal(pci_config_get(r->dev, CTRL, 2), NVEC - 1);
+	assert_int_equal(in(r->mmio, r->table + 16, 8), 0);
+	assert_int_equal(in(r->mmio, r->table + 24, 4), 0);
+	assert_int_equal(in(r->mmio, r->table + 28, 4), 1);
+	assert_int_equal(pba(r), 0);
+	assert_int_equal(pci_msix_irqfd(r->dev, 1), -1);
+	assert_int_equal(pci_msix_notify(r->dev, 1), 0);	/* pends, is not sent */
+	assert_int_equal(fired(m->fd[0]), 0);
+	assert_int_equal(pba(r), 1u << 1);
+	/* MSI-X back on: the entries are still masked, so nothing goes out. */
+	cfg_write(r, CTRL, 2, PCIM_MSIXCTRL_ENABLE);
+	assert_int_equal(pci_msix_irqfd(r->dev, 1), -1);
+	assert_int_equal(fired(m->fd[0]), 0);
+	/* Vector 2's bit from before the reset is gone: its unmask sends nothing. */
+	program(r, 2, 0xfee02000, 0x4042, false);
+	assert_int_equal(m->binds, 2);
+	assert_int_equal(fired(m->fd[1]), 0);
+	/* The new guest's vector 1 reuses the irqfd, re-routed, and gets its own bit. */
+	program(r, 1, 0xfee03000, 0x4043, false);
+	assert_int_equal(m->binds, 2);
+	assert_int_equal(m->updates, 1);
+	assert_int_equal(m->addr[0], 0xfee03000);
+	assert_int_equal(fired(m->fd[0]), 1);
+	assert_int_equal(m->msis, 0);
+}
+
 /* ---- threads ---- */
 
 struct signaller {
@@ -377,6 +420,7 @@ int main(void)
 		T(masked_vectors_pend_and_unmasking_fires_once),
 		T(rewriting_an_entry_reroutes_its_irqfd),
 		T(without_irqfds_vectors_go_through_msi_send),
+		T(reset_masks_every_vector_and_forgets_what_was_pending),
 		T(masking_while_threads_signal_never_lets_an_interrupt_through),
 	};
 

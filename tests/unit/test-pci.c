@@ -610,6 +610,114 @@ static void host_without_buses_still_answers_config(void **state)
 	pci_host_free(h);
 }
 
+/* What the guest left behind goes; what the VMM set up before the seal comes back. */
+static void reset_restores_bars_command_and_msix_as_sealed(void **state)
+{
+	struct rig *r = *state;
+	struct err *e = NULL;
+	struct pci_dev *dev = add_fake(r, PCI_DEVFN(3, 0));
+	unsigned d = PCI_DEVFN(3, 0);
+	struct pci_msix_msg msg;
+	uint64_t t;
+
+	assert_int_equal(pci_dev_add_bar(dev, 0, 0x100, true, &dev_ops, &r->dev, &e), 0);
+	assert_int_equal(pci_dev_add_bar(dev, 1, 0x1000, false, NULL, NULL, &e), 0);
+	assert_int_equal(pci_dev_add_bar(dev, 2, 0x1000, false, &dev_ops, &r->dev, &e), 0);
+	assert_int_equal(pci_msix_init(dev, 4, 1, 0, 0x800, &e), 0);
+	pci_host_seal(r->host);
+	t = pci_dev_bar_addr(dev, 1);
+	cfg_write(r, d, 0x18, 4, 0xf0000000u);			/* BAR 2 moves */
+	cfg_write(r, d, 0x04, 2, PCIM_CMD_MEMEN | PCIM_CMD_BUSMASTEREN);	/* I/O off */
+	cfg_write(r, d, 0x3c, 1, 5);
+	out(r->mmio, t + 16, 8, 0xfee01000);			/* vector 1, unmasked */
+	out(r->mmio, t + 24, 4, 0x4041);
+	out(r->mmio, t + 28, 4, 0);
+	assert_int_equal(pci_msix_notify(dev, 2), 0);		/* vector 2 pends */
+	cfg_write(r, d, 0x42, 2, 0x8000);
+	assert_true(pci_msix_get(dev, 1, &msg) && !msg.masked);
+	assert_int_equal(r->dev.remaps, 2);			/* BAR 2 moved, BAR 0 left */
+	pci_dev_set_intx(dev, 1);				/* held off by MSI-X */
+	assert_int_equal(r->machine.gsi_level[11], 0);
+	r->dev.updates = 0;
+
+	pci_host_reset(r->host);
+	assert_int_equal(in(r->pio, 0xcf8, 4), 0);		/* conf1's address too */
+	assert_int_equal(cfg_read(r, d, 0x04, 2), PCIM_CMD_PORTEN | PCIM_CMD_MEMEN);
+	assert_int_equal(cfg_read(r, d, 0x10, 4), 0xc001);
+	assert_int_equal(cfg_read(r, d, 0x18, 4), 0xe0001000u);
+	assert_int_equal(cfg_read(r, d, 0x3c, 2), 0x010b);	/* pin A, line 11 again */
+	assert_int_equal(pci_dev_bar_addr(dev, 0), 0xc000);
+	assert_int_equal(pci_dev_bar_addr(dev, 2), 0xe0001000u);
+	assert_int_equal(in(r->pio, 0xc004, 1), 0xd4);
+	assert_int_equal(in(r->mmio, 0xe0001008u, 4), 0xd8);
+	assert_int_equal(in(r->mmio, 0xf0000008u, 4), 0xffffffffu);	/* left there */
+	assert_int_equal(r->dev.remaps, 4);			/* BARs 0 and 2 were told */
+	assert_int_equal(r->dev.last_remap, 0xe0001000u);
+	/* MSI-X off, the live vector masked and zeroed, nothing pending. */
+	assert_int_equal(cfg_read(r, d, 0x42, 2), 3);
+	assert_false(pci_msix_enabled(dev));
+	assert_int_equal(r->dev.updates, 1);
+	assert_int_equal(r->dev.last_vector, 1);
+	assert_true(pci_msix_get(dev, 1, &msg) && msg.masked);
+	assert_int_equal(in(r->mmio, t + 16, 8), 0);
+	assert_int_equal(in(r->mmio, t + 24, 4), 0);
+	assert_int_equal(in(r->mmio, t + 28, 4), 1);
+	assert_int_equal(in(r->mmio, t + 0x800, 8), 0);
+	assert_int_equal(r->machine.gsi_level[11], 1);		/* INTx is back */
+	/* Enabling MSI-X again sends nothing: vector 1 stays masked, 2 forgot its bit. */
+	cfg_write(r, d, 0x42, 2, 0x8000);
+	assert_int_equal(r->machine.msis, 0);
+	assert_int_equal(pci_msix_notify(dev, 1), 0);
+	assert_int_equal(r->machine.msis, 0);
+	out(r->mmio, t + 44, 4, 0);				/* unmask vector 2 */
+	assert_int_equal(r->machine.msis, 0);
+}
+
+/* Two functions that traded their memory BARs both get their own back. */
+static void reset_returns_bars_the_guest_swapped(void **state)
+{
+	struct rig *r = *state;
+	struct err *e = NULL;
+	struct pci_dev *a = add_fake(r, PCI_DEVFN(3, 0));
+	struct pci_dev *b = add_fake(r, PCI_DEVFN(4, 0));
+
+	assert_int_equal(pci_dev_add_bar(a, 0, 0x1000, false, &dev_ops, &r->dev, &e), 0);
+	assert_int_equal(pci_dev_add_bar(b, 0, 0x1000, false, &dev_ops, &r->dev, &e), 0);
+	pci_host_seal(r->host);
+	cfg_write(r, PCI_DEVFN(3, 0), 0x10, 4, 0xf0000000u);
+	cfg_write(r, PCI_DEVFN(4, 0), 0x10, 4, 0xe0000000u);
+	cfg_write(r, PCI_DEVFN(3, 0), 0x10, 4, 0xe0001000u);
+	assert_int_equal(pci_dev_bar_addr(a, 0), 0xe0001000u);
+	assert_int_equal(pci_dev_bar_addr(b, 0), 0xe0000000u);
+	pci_host_reset(r->host);
+	assert_int_equal(pci_dev_bar_addr(a, 0), 0xe0000000u);
+	assert_int_equal(pci_dev_bar_addr(b, 0), 0xe0001000u);
+	assert_int_equal(r->dev.last_remap, 0xe0001000u);	/* b, the last told */
+}
+
+static void reset_leaves_functions_added_after_the_seal(void **state)
+{
+	struct rig *r = *state;
+	struct err *e = NULL;
+	struct pci_dev *early = add_fake(r, PCI_DEVFN(3, 0)), *late;
+	struct fake_dev late_dev = { 0 };
+
+	assert_int_equal(pci_dev_add_bar(early, 0, 0x1000, false, &dev_ops, &r->dev, &e), 0);
+	pci_host_seal(r->host);
+	late = add_fake(r, PCI_DEVFN(4, 0));
+	pci_dev_set_ops(late, &fake_pci_ops, &late_dev);
+	assert_int_equal(pci_dev_add_bar(late, 0, 0x1000, false, &dev_ops, &late_dev, &e), 0);
+	cfg_write(r, PCI_DEVFN(3, 0), 0x10, 4, 0xf0000000u);
+	cfg_write(r, PCI_DEVFN(4, 0), 0x10, 4, 0xf0001000u);
+	cfg_write(r, PCI_DEVFN(4, 0), 0x04, 2, PCIM_CMD_MEMEN | PCIM_CMD_BUSMASTEREN);
+	pci_host_reset(r->host);
+	assert_int_equal(pci_dev_bar_addr(early, 0), 0xe0000000u);
+	assert_int_equal(pci_dev_bar_addr(late, 0), 0xf0001000u);
+	assert_int_equal(cfg_read(r, PCI_DEVFN(4, 0), 0x04, 2),
+			 PCIM_CMD_MEMEN | PCIM_CMD_BUSMASTEREN);
+	assert_int_equal(late_dev.remaps, 1);			/* only the guest's move */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, rig_setup, rig_teardown)
 
 int main(void)
@@ -630,6 +738,9 @@ int main(void)
 		T(msix_enable_takes_the_device_off_intx),
 		T(hostile_config_accesses_are_harmless),
 		T(port_cf9_bytes_reach_the_reset_register),
+		T(reset_restores_bars_command_and_msix_as_sealed),
+		T(reset_returns_bars_the_guest_swapped),
+		T(reset_leaves_functions_added_after_the_seal),
 		cmocka_unit_test(host_without_buses_still_answers_config),
 	};
 
