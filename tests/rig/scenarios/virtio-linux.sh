@@ -4,7 +4,8 @@
 # its virtio console (hvc0) that reaches the worker's pty chardev, runs a login-less
 # shell on hvc0 that answers a command typed on the host side of the pty, shows through
 # that shell that virtio-blk's MSI-X vector counts up in /proc/interrupts while the
-# worker delivers every vector through a KVM irqfd, and powers off when told to.
+# worker delivers every vector through a KVM irqfd, reboots (and comes back with disk
+# and console) and powers off when told to.
 VMM=$(command -v vireo-vmm)
 if [ -z "$VMM" ]; then
 	r_fail "vireo-vmm is in L1" "build it first (make -C build); tests/rig/build copies it in"
@@ -13,7 +14,7 @@ if [ -z "$VMM" ]; then
 fi
 dd if=/dev/zero of=/tmp/disk.img bs=1M count=16 2>/dev/null
 rm -f /tmp/con.out /tmp/vl.rc /tmp/vl.err
-( VIREO_LOG=debug timeout -s KILL 90 "$VMM" -kernel "$R_L2_KERNEL" -initrd "$R_L2_INITRD" \
+( VIREO_LOG=debug timeout -s KILL 170 "$VMM" -kernel "$R_L2_KERNEL" -initrd "$R_L2_INITRD" \
 	-append "console=ttyS0 quiet panic=-1 rig.hvcshell=1 rig.l2exit=none" \
 	-serial stdio -nodefaults -display none -m 256 \
 	-drive file=/tmp/disk.img,format=raw,if=none,id=d0 -device virtio-blk-pci,drive=d0,serial=RIG1 \
@@ -77,6 +78,27 @@ if [ -n "$pty" ] && r_wait_for 15 grep -q '^IRQ2-C' /tmp/con.out; then
 else
 	r_fail "virtio interrupts arrive as MSI-X through KVM irqfds" "pty: ${pty:-none}" \
 		"con.out: $(r_tail /tmp/con.out 20)"
+fi
+# A reboot: the worker resets the machine (vCPUs, devices, PCI config back to power-on,
+# the kernel loaded again) and the second boot finds the disk and the console again,
+# with the interrupts the reset took away set up anew by the guest.
+if [ -n "$pty" ]; then
+	printf 'reboot -f\n' >"$pty"
+	booted_twice() { [ "$(r_complete /tmp/vl.out | grep -c '^L2-HVC0 shell started')" -ge 2 ]; }
+	if r_wait_for 60 booted_twice; then
+		vda2=$(r_complete /tmp/vl.out | grep '^L2-VDA' | sed -n 2p | tr -d '\r')
+		printf 'echo AFTER-REBOOT-$((6*7))\n' >"$pty"
+		if [ "$vda2" = "L2-VDA ok size=32768 sectors" ] &&
+			r_wait_for 15 grep -q 'AFTER-REBOOT-42' /tmp/con.out; then
+			r_ok "reboot: the guest comes back with /dev/vda (pattern reads back) and its hvc0 shell answers"
+		else
+			r_fail "reboot: the guest comes back with /dev/vda (pattern reads back) and its hvc0 shell answers" \
+				"second L2-VDA: ${vda2:-none}" "con.out: $(r_tail /tmp/con.out 10)" "$(r_tail /tmp/vl.err)"
+		fi
+	else
+		r_fail "reboot: the guest comes back with /dev/vda (pattern reads back) and its hvc0 shell answers" \
+			"no second boot" "$(r_tail /tmp/vl.out 20)" "$(r_tail /tmp/vl.err)"
+	fi
 fi
 [ -n "$pty" ] && printf 'poweroff -f\n' >"$pty"
 r_wait_for 30 test -s /tmp/vl.rc
