@@ -43,9 +43,10 @@ static void on_wait_timeout(struct evloop *loop, struct ev_source *src, uint64_t
 	unlink_waiter(dom, w);
 	evloop_remove(w->timer);
 	if (w->call)
+		/* libvirt's words (virsh users grep for them), naming the job that holds. */
 		call_failf(w->call, RPC_ERR_BUSY,
-			   _("cannot acquire the job lock of domain '%s': '%s' is still running"),
-			   dom->name, dom->job_name ? dom->job_name : "?");
+			   _("Timed out during operation: cannot acquire state change lock (held by %s)"),
+			   dom->job_name ? dom->job_name : "?");
 	free(w);
 	dom_unref(dom);
 }

@@ -2,7 +2,8 @@
 # Build and run the libFuzzer target for the domain parser (not a CI step).
 #   bash tests/fuzz/run.sh [SECONDS] [TARGET]   default 300, fuzz-domain
 #   TARGET: fuzz-domain (the domain XML parser), fuzz-virtqueue (hostile rings) or
-#   fuzz-virtio-blk (virtio-blk requests parsed and run from hostile rings)
+#   fuzz-virtio-blk (virtio-blk requests parsed and run from hostile rings) or
+#   fuzz-virtio-net (virtio-net rx/tx/control against hostile rings and frames)
 # Seeds come from shared/corpus (libvirt's test XML); findings land in build-fuzz/.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,6 +23,12 @@ elif [ "$target" = fuzz-virtio-blk ]; then
 	conf_srcs="$(ls "$top"/drivers/virtio/{queue,virtio,blk,blk_queue}.c "$top"/drivers/block/*.c) $top/qemu-wrap/gmem.c"
 	extra_libs=$(pkg-config --libs liburing 2>/dev/null)
 	out=$top/build-fuzz-blk
+	mkdir -p "$out/corpus"
+elif [ "$target" = fuzz-virtio-net ]; then
+	conf_srcs="$(ls "$top"/drivers/virtio/{queue,virtio,net,net_rxtx,net_pair}.c "$top"/drivers/net/{tap,vhost_net}.c) $top/qemu-wrap/gmem.c"
+	# The target watches the used ring through these (see its comment).
+	extra_libs="-Wl,--wrap=vq_pop,--wrap=vq_fill,--wrap=vq_flush"
+	out=$top/build-fuzznet
 	mkdir -p "$out/corpus"
 fi
 clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -I"$top" -I"$top/build" \

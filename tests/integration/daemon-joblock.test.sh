@@ -179,7 +179,7 @@ wait $BUSY_WAITER
 w=$(out_of busy_suspend) wms=$(ms_of busy_suspend)
 holder_done_then=$([ -e "$T_TMP/busy_shutdown.rc" ] && echo yes)
 st_then=$(v domstate busy 2>&1 | head -n 1)
-want2="error: cannot acquire the job lock of domain 'busy': 'domain.shutdown' is still running"
+want2="error: Timed out during operation: cannot acquire state change lock (held by domain.shutdown)"
 if [ "$(rc_of busy_suspend)" = 1 ] && [ "$(head -n 1 <<<"$w")" = "error: Failed to suspend domain 'busy'" ] &&
 	grep -qxF "$want2" <<<"$w" && [ "$(grep -vc '^error: ' <<<"$w")" = 0 ] &&
 	[ "$wms" -ge $(((LOCK_WAIT - 1) * 1000)) ] && [ "$wms" -lt $(((LOCK_WAIT + 4) * 1000)) ] &&
