@@ -116,6 +116,25 @@ int gmem_release(const struct gmem *m, uint64_t gpa, uint64_t len)
 	return madvise(p, len, MADV_REMOVE);
 }
 
+int gmem_zero(const struct gmem *m, uint64_t gpa, uint64_t len)
+{
+	const uint64_t page = 4096;
+	uint8_t *p = gmem_ptr(m, gpa, len);
+	uint64_t first = (gpa + page - 1) & ~(page - 1), last = (gpa + len) & ~(page - 1);
+
+	if (!p) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (first >= last || gmem_release(m, first, last - first) < 0) {
+		memset(p, 0, len);	/* no whole page, or the memfd cannot punch */
+		return 0;
+	}
+	memset(p, 0, first - gpa);
+	memset(p + (last - gpa), 0, gpa + len - last);
+	return 0;
+}
+
 bool gmem_gpa_of(const struct gmem *m, const void *p, uint64_t *gpa)
 {
 	const uint8_t *h = p;

@@ -55,6 +55,11 @@ void gmem_clear(struct gmem *m);
  * Returns 0, or -1 (outside RAM, or the kernel refused: errno). */
 int gmem_release(const struct gmem *m, uint64_t gpa, uint64_t len);
 
+/* Zero [gpa, gpa+len) (one RAM slot): whole pages are punched rather than written, so
+ * a loader's .bss and stacks cost no page the guest never touches. Returns 0, or -1
+ * if the range is not in RAM. */
+int gmem_zero(const struct gmem *m, uint64_t gpa, uint64_t len);
+
 /* The guest-physical address of host pointer p inside guest RAM (as gmem_ptr gave it).
  * Returns false if p is not in guest RAM. */
 bool gmem_gpa_of(const struct gmem *m, const void *p, uint64_t *gpa);

@@ -199,7 +199,8 @@ static int load_segments(struct gmem *m, const uint8_t *img, size_t len, const c
 				       name, i, (unsigned long long)p.paddr,
 				       (unsigned long long)p.memsz);
 		memcpy(dst, img + p.offset, p.filesz);
-		memset(dst + p.filesz, 0, p.memsz - p.filesz);
+		if (p.memsz > p.filesz)
+			gmem_zero(m, p.paddr + p.filesz, p.memsz - p.filesz);
 	}
 	return 0;
 }

@@ -3,6 +3,8 @@
 
 #include <elf.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/util/mem.h"
@@ -170,6 +172,38 @@ static void gmem_ptr_is_the_checked_door(void **state)
 	gmem_destroy(&m);
 }
 
+/* gmem_zero clears exactly its range, partial pages at both ends included, and gives
+ * the whole pages inside back to the host (the memfd holds fewer blocks). */
+static void gmem_zero_clears_exactly_its_range(void **state)
+{
+	struct gmem m;
+	uint8_t *p;
+	const uint64_t gpa = 0x1000 + 100, len = 5 * 4096, ram = 4 << 20;
+	struct stat st0, st1;
+
+	assert_int_equal(gmem_init(&m, ram, NULL), 0);
+	p = gmem_ptr(&m, 0, ram);
+	memset(p, 0xa5, 8 * 4096);
+	assert_int_equal(gmem_zero(&m, gpa, len), 0);
+	for (uint64_t i = 0; i < 8 * 4096; i++)
+		assert_int_equal(p[i], i >= gpa && i < gpa + len ? 0 : 0xa5);
+	assert_int_equal(gmem_zero(&m, ram - 10, 20), -1);	/* past RAM */
+	assert_int_equal(gmem_zero(&m, 3, 5), 0);		/* inside one page */
+	assert_int_equal(p[2], 0xa5);
+	assert_int_equal(p[3] | p[7], 0);
+	assert_int_equal(p[8], 0xa5);
+	/* All of RAM touched, then all but its first 100 bytes zeroed: the memfd lets go
+	 * (the kernel may hold shared memory in folios up to 2 MiB: only whole ones go). */
+	memset(p, 0xa5, ram);
+	assert_int_equal(fstat(m.memfd, &st0), 0);
+	assert_int_equal(gmem_zero(&m, 100, ram - 100), 0);
+	assert_int_equal(fstat(m.memfd, &st1), 0);
+	assert_true(st1.st_blocks < st0.st_blocks);
+	assert_int_equal(p[99], 0xa5);
+	assert_int_equal(p[100] | p[4095] | p[ram / 2] | p[ram - 1], 0);
+	gmem_destroy(&m);
+}
+
 static void acpi_tables_have_valid_checksums(void **state)
 {
 	struct gmem m;
@@ -211,6 +245,7 @@ int main(void)
 		cmocka_unit_test(bzimage_header_checks),
 		cmocka_unit_test(load_errors_name_the_file),
 		cmocka_unit_test(gmem_ptr_is_the_checked_door),
+		cmocka_unit_test(gmem_zero_clears_exactly_its_range),
 		cmocka_unit_test(acpi_tables_have_valid_checksums),
 	};
 
