@@ -237,7 +237,8 @@ int pci_msix_notify(struct pci_dev *dev, unsigned vector);
  * message without the bridge), or -1 while the vector is masked or has no irqfd. For
  * a back-end in the kernel that signals by itself (vhost's call fd): the fd stays
  * open until pci_host_free() and follows later address/data changes, but a later
- * mask is not seen through it. */
+ * mask is not seen through it: the device switches the back-end to an eventfd of its
+ * own from msix_update() while the vector is masked (virtio-net's vhost does). */
 int pci_msix_irqfd(struct pci_dev *dev, unsigned vector);
 
 /* conf1, dev = the struct pci_host. */

@@ -528,6 +528,20 @@ static void net_reset(struct vdev *vdev)
 		net_pair_release(&n->pairs[i]);
 }
 
+/* A queue's MSI-X vector was masked or unmasked (vCPU thread, transport's lock). */
+static void net_queue_irqfd_changed(struct vdev *vdev, unsigned qidx)
+{
+	struct virtio_net *n = to_net(vdev);
+	struct net_pair *p;
+
+	if (!n->o.vhost || qidx / 2 >= n->max_pairs || qidx == net_ctrl_qidx(n))
+		return;
+	p = &n->pairs[qidx / 2];
+	net_pair_hold(p);
+	net_pair_vhost_recall(p, qidx % 2);
+	net_pair_release(p);	/* parked, it polls the relayed call fds afresh */
+}
+
 static const struct vdev_ops virtio_net_ops = {
 	.name = "virtio-net-pci",
 	.device_id = VIRTIO_ID_NET,
@@ -538,6 +552,7 @@ static const struct vdev_ops virtio_net_ops = {
 	.queue_notify = net_queue_notify,
 	.driver_ok = net_driver_ok,
 	.reset = net_reset,
+	.queue_irqfd_changed = net_queue_irqfd_changed,
 };
 
 /* ---- creation ---- */

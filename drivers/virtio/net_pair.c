@@ -4,7 +4,8 @@
  * mode its rx and tx kick eventfds (the queues' KVM ioeventfds) and its back-end fd
  * (readable: only while the guest has rx buffers, so a full guest does not make us
  * spin; writable: only after a write said EAGAIN); with vhost, the call eventfds it
- * relays when the queue's MSI-X vector has no irqfd; pair 0 also on the control
+ * relays when the queue's MSI-X vector has no irqfd or is masked (the transport
+ * pends the interrupt; net_pair_vhost_recall() switches); pair 0 also on the control
  * queue's kick. Woken, it runs tx then rx rounds of at most NET_BUDGET frames each
  * until both are idle, with one interrupt per queue per round. (It does not busy-poll
  * before sleeping: tried, 50 us after a busy round; on a 2-CPU host it took CPU from
@@ -13,7 +14,8 @@
  * Control (pair->lock, the thread acknowledges with `parked`): a paused VM or a
  * device reset in progress (holds) parks the thread; a pair the driver stopped using
  * (VQ_PAIRS_SET) first sends what its tx ring still holds, then parks. The
- * controller changes the pair's state (vhost, rings) only while it is parked. */
+ * controller changes the pair's state (vhost, rings) only while it is parked;
+ * ctl_lock keeps controllers in different threads from holding it at once. */
 #include "config.h"
 
 #include <endian.h>
@@ -32,11 +34,12 @@
 
 enum pair_state { P_RUN, P_PARK, P_OFF, P_EXIT };
 
-static void drain(int fd)
+/* Returns true if the eventfd had been signalled. */
+static bool drain(int fd)
 {
 	uint64_t v;
 
-	(void)!read(fd, &v, sizeof(v));
+	return read(fd, &v, sizeof(v)) == (ssize_t)sizeof(v);
 }
 
 void net_pair_wake(struct net_pair *p)
@@ -80,6 +83,7 @@ static void wait_parked(struct net_pair *p)
 
 void net_pair_hold(struct net_pair *p)
 {
+	pthread_mutex_lock(&p->ctl_lock);
 	pthread_mutex_lock(&p->lock);
 	p->ctl.holds++;
 	wait_parked(p);
@@ -92,6 +96,7 @@ void net_pair_release(struct net_pair *p)
 	p->ctl.holds--;
 	pthread_cond_broadcast(&p->cond);
 	pthread_mutex_unlock(&p->lock);
+	pthread_mutex_unlock(&p->ctl_lock);
 }
 
 void net_pair_set_active(struct net_pair *p, bool active)
@@ -218,16 +223,41 @@ void net_pair_vhost_stop(struct net_pair *p)
 		take_over_ring(n, 2 * p->idx + i, base[i]);
 }
 
-/* ---- the thread ---- */
-
 static void relay_call(struct net_pair *p, unsigned i)
 {
 	struct vdev *vdev = &p->n->vdev;
 
-	drain(p->call_fd[i]);
-	if (vdev->transport && vdev->transport->notify_queue)
+	if (drain(p->call_fd[i]) && vdev->transport && vdev->transport->notify_queue)
 		vdev->transport->notify_queue(vdev, 2 * p->idx + i);
 }
+
+/* As QEMU's guest notifier masking: the kernel would write the irqfd of a masked
+ * vector and KVM deliver it; ours goes through the transport, which pends it. */
+void net_pair_vhost_recall(struct net_pair *p, unsigned i)
+{
+	struct virtio_net *n = p->n;
+	bool was_relayed = p->call_relayed[i];
+	int fd;
+
+	if (!p->vhost_on || !vhost_net_running(n->o.vhost, p->idx))
+		return;
+	fd = call_fd_for(p, i);
+	if (p->call_relayed[i] == was_relayed)
+		return;
+	if (vhost_net_set_call(n->o.vhost, p->idx, i, fd) < 0) {
+		/* The kernel keeps signalling the old fd. */
+		log_warning(n->vdev.log, _("%s: queue %u: vhost-net refused a new call fd (%s)"),
+			    n->vdev.name, 2 * p->idx + i, strerror(errno));
+		p->call_relayed[i] = was_relayed;
+		return;
+	}
+	log_debug(n->vdev.log, "%s: queue %u: call %s", n->vdev.name, 2 * p->idx + i,
+		  p->call_relayed[i] ? "relayed (vector masked)" : "irqfd");
+	if (was_relayed)
+		relay_call(p, i);	/* signalled before the switch: not lost */
+}
+
+/* ---- the thread ---- */
 
 /* The control queue's kick eventfd (pair 0 watches it): without MQ the control queue
  * is queue 2, whose eventfd is pair 1's rx kick. */
@@ -366,6 +396,7 @@ int net_pair_init(struct virtio_net *n, unsigned idx, struct err **errp)
 	p->ctl.active = idx == 0;
 	p->stash = xmalloc(NET_STASH_SIZE);
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->ctl_lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	if (new_eventfd(p, &p->kick_fd[0], errp) < 0 || new_eventfd(p, &p->kick_fd[1], errp) < 0 ||
 	    new_eventfd(p, &p->call_fd[0], errp) < 0 || new_eventfd(p, &p->call_fd[1], errp) < 0 ||
@@ -422,4 +453,5 @@ void net_pair_destroy(struct net_pair *p)
 	p->stash = NULL;
 	pthread_cond_destroy(&p->cond);
 	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->ctl_lock);
 }

@@ -47,6 +47,10 @@ struct net_pair {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct net_pair_ctl ctl;
+	/* Held from net_pair_hold() to net_pair_release(): one controller at a time
+	 * (reset, DRIVER_OK, set_link, a vector's mask change from a vCPU). Taken
+	 * before lock; by several pairs, in index order. */
+	pthread_mutex_t ctl_lock;
 
 	/* The processing thread's (or, while it is parked, the controller's). */
 	bool rx_stalled;		/* no rx buffers: the tap is not polled until a kick */
@@ -133,5 +137,11 @@ void net_pair_set_paused(struct net_pair *p, bool paused);
  * path taking over the rings where the kernel left them. */
 void net_pair_vhost_start(struct net_pair *p);
 void net_pair_vhost_stop(struct net_pair *p);
+/* With the pair held: queue i's interrupt path may have changed (its MSI-X vector
+ * was masked or unmasked). A pair in vhost points the queue's call at the vector's
+ * irqfd again, or while it has none (masked) at our eventfd, which the thread relays
+ * to the transport (that pends it while masked); a call left unrelayed when going
+ * back to the irqfd is relayed here. */
+void net_pair_vhost_recall(struct net_pair *p, unsigned i);
 
 #endif

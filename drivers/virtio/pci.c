@@ -567,10 +567,28 @@ static void pci_config_write_hook(void *opaque, struct pci_dev *dev, unsigned of
 	bar_write(vp, off, len, pci_config_get(dev, data, len));
 }
 
+/* A vector was masked, unmasked or re-routed (after the bridge switched its signal
+ * path): the queues on it may get a different queue_irqfd() now. With vp->lock, as
+ * the other device callbacks, so these changes and reset or DRIVER_OK come in turn. */
+static void pci_msix_update_hook(void *opaque, struct pci_dev *dev, unsigned vector)
+{
+	struct virtio_pci *vp = opaque;
+	struct vdev *vdev = vp->vdev;
+
+	if (!vdev->ops->queue_irqfd_changed)
+		return;
+	pthread_mutex_lock(&vp->lock);
+	for (unsigned q = 0; q < vdev->nqueues; q++)
+		if (__atomic_load_n(&vp->queue_vector[q], __ATOMIC_RELAXED) == vector)
+			vdev->ops->queue_irqfd_changed(vdev, q);
+	pthread_mutex_unlock(&vp->lock);
+}
+
 static const struct pci_dev_ops virtio_pci_dev_ops = {
 	.config_read = pci_config_read_hook,
 	.config_write = pci_config_write_hook,
 	.bar_remapped = pci_bar_remapped,
+	.msix_update = pci_msix_update_hook,
 };
 
 /* ---- setup ---- */

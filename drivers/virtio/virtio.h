@@ -60,6 +60,11 @@ struct vdev_ops {
 	void (*driver_ok)(struct vdev *vdev);
 	/* The driver (or system_reset) reset the device: drop in-flight work. */
 	void (*reset)(struct vdev *vdev);
+	/* What the transport's queue_irqfd() answers for qidx may have changed (its
+	 * MSI-X vector was masked, unmasked or re-routed): a back-end in the kernel that
+	 * signals it directly is switched over (vhost's call fd). From a vCPU thread or
+	 * the machine's reset, like reset. Optional. */
+	void (*queue_irqfd_changed)(struct vdev *vdev, unsigned qidx);
 };
 
 /* What the transport gives a device to signal the driver. */
@@ -68,7 +73,8 @@ struct vdev_transport_ops {
 	void (*notify_config)(struct vdev *vdev);			/* config change */
 	/* The eventfd whose write interrupts the driver for queue qidx without the
 	 * transport (an MSI-X vector's KVM irqfd), or -1: use notify_queue. For a
-	 * back-end in the kernel (vhost's call fd). Optional. */
+	 * back-end in the kernel (vhost's call fd); -1 while the vector is masked, and
+	 * the device's queue_irqfd_changed() hears when the answer may change. Optional. */
 	int (*queue_irqfd)(struct vdev *vdev, unsigned qidx);
 };
 

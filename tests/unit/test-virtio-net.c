@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <linux/if_tun.h>
 #include <linux/vhost.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/eventfd.h>
@@ -17,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drivers/bus/iobus.h"
+#include "drivers/bus/pci.h"
 #include "drivers/net/vhost_net.h"
 #include "drivers/virtio/net_priv.h"
 #include "drivers/virtio/vdev_priv.h"
@@ -1122,6 +1125,280 @@ static void vhost_starts_at_driver_ok_and_hands_the_ring_state_back(void **state
 	vhost_net_free(vh);
 }
 
+/* ---- vhost behind masked MSI-X vectors: the real bridge (table, PBA, irqfds from
+ * eventfds) under a thin transport, queue q on vector q ---- */
+
+#define MSIX_DEVFN	PCI_DEVFN(5, 0)
+#define MSIX_CTRL	(0x40 + 2)	/* the function's first capability */
+#define MSIX_PBA	0x800
+
+struct msix_fx {
+	struct iobus *pio, *mmio;
+	struct pci_host *host;
+	struct pci_dev *dev;
+	uint64_t table;
+	unsigned msis;			/* msi_send: a vector without its irqfd */
+	struct vdev_transport_ops tops;
+	struct vdev *vdev;
+	struct fake_vhost fv;
+	struct vhost_net *vh;
+	struct fx *f;			/* mfx_start() */
+};
+
+static int mfx_msi_send(void *ctx, uint64_t addr, uint32_t data)
+{
+	__atomic_add_fetch(&((struct msix_fx *)ctx)->msis, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static int mfx_irqfd_bind(void *ctx, uint64_t addr, uint32_t data, unsigned *route)
+{
+	*route = data;
+	return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
+static int mfx_irqfd_update(void *ctx, unsigned route, uint64_t addr, uint32_t data)
+{
+	return 0;
+}
+
+static void mfx_irqfd_unbind(void *ctx, unsigned route, int fd)
+{
+	close(fd);
+}
+
+static void mfx_notify_queue(struct vdev *vdev, unsigned qidx)
+{
+	pci_msix_notify(((struct msix_fx *)vdev->transport_priv)->dev, qidx);
+}
+
+static int mfx_queue_irqfd(struct vdev *vdev, unsigned qidx)
+{
+	return pci_msix_irqfd(((struct msix_fx *)vdev->transport_priv)->dev, qidx);
+}
+
+static void mfx_msix_update(void *opaque, struct pci_dev *dev, unsigned vector)
+{
+	struct msix_fx *mf = opaque;
+
+	if (mf->vdev && vector < 2)
+		mf->vdev->ops->queue_irqfd_changed(mf->vdev, vector);
+}
+
+static const struct pci_dev_ops mfx_dev_ops = { .msix_update = mfx_msix_update };
+
+static void mfx_cfg_write(struct msix_fx *mf, unsigned reg, unsigned size, uint64_t v)
+{
+	uint64_t a = 0x80000000u | MSIX_DEVFN << 8 | (reg & 0xfc);
+
+	iobus_dispatch(mf->pio, 0xcf8, 4, true, &a);
+	iobus_dispatch(mf->pio, 0xcfc + (reg & 3), size, true, &v);
+}
+
+/* The guest's mask bit of vector v (a table write from its vCPU). */
+static void mfx_mask(struct msix_fx *mf, unsigned v, bool masked)
+{
+	uint64_t val = masked;
+
+	iobus_dispatch(mf->mmio, mf->table + v * 16 + 12, 4, true, &val);
+}
+
+static uint64_t mfx_pba(struct msix_fx *mf)
+{
+	uint64_t v = 0;
+
+	iobus_dispatch(mf->mmio, mf->table + MSIX_PBA, 8, false, &v);
+	return v;
+}
+
+/* Vectors 0-3 programmed and unmasked, MSI-X on: each bound to its irqfd. */
+static void mfx_init(struct msix_fx *mf)
+{
+	const struct pci_id id = { .vendor = 0x1af4, .device = 0x1041, .class_code = 0x020000 };
+	struct pci_host_config cfg;
+	struct err *e = NULL;
+
+	memset(mf, 0, sizeof(*mf));
+	mf->pio = iobus_new();
+	mf->mmio = iobus_new();
+	cfg = (struct pci_host_config){ .pio = mf->pio, .mmio = mf->mmio,
+					.msi_send = mfx_msi_send,
+					.msi_irqfd_bind = mfx_irqfd_bind,
+					.msi_irqfd_update = mfx_irqfd_update,
+					.msi_irqfd_unbind = mfx_irqfd_unbind, .ctx = mf };
+	mf->host = pci_host_new(&cfg);
+	assert_int_equal(pci_host_register(mf->host, &e), 0);
+	mf->dev = pci_dev_add(mf->host, MSIX_DEVFN, "virtio-net-pci", &id, &e);
+	assert_non_null(mf->dev);
+	pci_dev_set_ops(mf->dev, &mfx_dev_ops, mf);
+	assert_int_equal(pci_dev_add_bar(mf->dev, 1, 0x1000, false, NULL, NULL, &e), 0);
+	assert_int_equal(pci_msix_init(mf->dev, 4, 1, 0, MSIX_PBA, &e), 0);
+	mf->table = pci_dev_bar_addr(mf->dev, 1);
+	for (unsigned v = 0; v < 4; v++) {
+		uint64_t e0 = mf->table + v * 16, addr = 0xfee00000, data = 0x40 + v;
+
+		iobus_dispatch(mf->mmio, e0, 8, true, &addr);
+		iobus_dispatch(mf->mmio, e0 + 8, 4, true, &data);
+		mfx_mask(mf, v, false);
+	}
+	mfx_cfg_write(mf, MSIX_CTRL, 2, PCIM_MSIXCTRL_ENABLE);
+	mf->tops = (struct vdev_transport_ops){ .notify_queue = mfx_notify_queue,
+						.queue_irqfd = mfx_queue_irqfd };
+}
+
+/* Deliveries through an irqfd since the last look. */
+static uint64_t irqfd_fired(int fd)
+{
+	uint64_t n = 0;
+
+	return read(fd, &n, sizeof(n)) == sizeof(n) ? n : 0;
+}
+
+static unsigned set_call_count(const struct fake_vhost *fv, unsigned from)
+{
+	unsigned c = 0;
+
+	for (unsigned i = from; i < fv->ncalls; i++)
+		c += fv->calls[i] == VHOST_SET_VRING_CALL;
+	return c;
+}
+
+static const struct vhost_net_ops fake_vhost_ops = { .ioctl = fake_vhost_ioctl,
+						     .open = fake_vhost_open };
+
+/* virtio-net on a fake vhost behind mf's vectors, the driver up: vhost runs. */
+static struct fx *mfx_start(struct msix_fx *mf, bool threads)
+{
+	struct err *e = NULL;
+	struct virtio_net_opts o = { 0 };
+	struct fx *f;
+	struct vdev *d;
+
+	mf->vh = vhost_net_new(NULL, 1, &fake_vhost_ops, &mf->fv, "test", &e);
+	assert_non_null(mf->vh);
+	o.vhost = mf->vh;
+	f = mf->f = fx_new(1, &o, threads);
+	d = f->v.dev;
+
+	assert_true(d->ops->set_features(d, BIT(VIRTIO_F_VERSION_1)));
+	vring_drv_attach(&f->v, d, BIT(VIRTIO_F_VERSION_1));
+	d->transport = &mf->tops;
+	d->transport_priv = mf;
+	mf->vdev = d;
+	d->ops->driver_ok(d);
+	assert_true(virtio_net_vhost_running(d));
+	return f;
+}
+
+static void mfx_free(struct msix_fx *mf)
+{
+	fx_free(mf->f);
+	vhost_net_free(mf->vh);
+	pci_host_free(mf->host);
+	iobus_free(mf->pio);
+	iobus_free(mf->mmio);
+}
+
+/* Up to 5 s for the pair's thread to relay a call into the PBA. */
+static uint64_t wait_pba(struct msix_fx *mf, uint64_t bits)
+{
+	for (unsigned i = 0; i < 500 && (mfx_pba(mf) & bits) != bits; i++)
+		poll(NULL, 0, 10);
+	return mfx_pba(mf);
+}
+
+static void masked_vector_moves_vhost_call_to_the_relay_and_back(void **state)
+{
+	struct msix_fx mf;
+	struct fake_vhost *fv = &mf.fv;
+	struct net_pair *p;
+	struct fx *f;
+	int irq0, irq1;
+	uint64_t one = 1;
+	unsigned mark;
+
+	mfx_init(&mf);
+	irq0 = pci_msix_irqfd(mf.dev, 0);
+	irq1 = pci_msix_irqfd(mf.dev, 1);
+	assert_true(irq0 >= 0 && irq1 >= 0 && irq0 != irq1);
+	f = mfx_start(&mf, true);	/* the pair's thread relays */
+	p = &f->n->pairs[0];
+	/* Unmasked: the kernel interrupts the guest through the irqfds by itself. */
+	assert_int_equal(fv->call_fd[0], irq0);
+	assert_int_equal(fv->call_fd[1], irq1);
+
+	/* The guest masks rx's vector: vhost's call goes to our eventfd (tx's stays). */
+	mark = fv->ncalls;
+	mfx_mask(&mf, 0, true);
+	assert_int_equal(set_call_count(fv, mark), 1);
+	assert_int_equal(fv->call_fd[0], p->call_fd[0]);
+	assert_int_equal(fv->call_fd[1], irq1);
+	/* The kernel signals it: relayed by the thread, the bridge pends it. */
+	assert_int_equal(write(p->call_fd[0], &one, sizeof(one)), sizeof(one));
+	assert_int_equal(wait_pba(&mf, 1), 1);
+	assert_int_equal(irqfd_fired(irq0), 0);
+	/* Unmasked: the irqfd again, and the pending interrupt once. */
+	mark = fv->ncalls;
+	mfx_mask(&mf, 0, false);
+	assert_int_equal(set_call_count(fv, mark), 1);
+	assert_int_equal(fv->call_fd[0], irq0);
+	assert_int_equal(mfx_pba(&mf), 0);
+	assert_int_equal(irqfd_fired(irq0), 1);
+	assert_int_equal(irqfd_fired(irq1), 0);
+
+	/* The function mask: both queues relayed, both pend, both go out once. */
+	mark = fv->ncalls;
+	mfx_cfg_write(&mf, MSIX_CTRL, 2, PCIM_MSIXCTRL_ENABLE | PCIM_MSIXCTRL_MASKALL);
+	assert_int_equal(set_call_count(fv, mark), 2);
+	assert_int_equal(fv->call_fd[0], p->call_fd[0]);
+	assert_int_equal(fv->call_fd[1], p->call_fd[1]);
+	assert_int_equal(write(p->call_fd[0], &one, sizeof(one)), sizeof(one));
+	assert_int_equal(write(p->call_fd[1], &one, sizeof(one)), sizeof(one));
+	assert_int_equal(wait_pba(&mf, 3), 3);
+	assert_int_equal(irqfd_fired(irq0) + irqfd_fired(irq1), 0);
+	mfx_cfg_write(&mf, MSIX_CTRL, 2, PCIM_MSIXCTRL_ENABLE);
+	assert_int_equal(fv->call_fd[0], irq0);
+	assert_int_equal(fv->call_fd[1], irq1);
+	assert_int_equal(irqfd_fired(irq0), 1);
+	assert_int_equal(irqfd_fired(irq1), 1);
+	assert_int_equal(mfx_pba(&mf), 0);
+	assert_int_equal(__atomic_load_n(&mf.msis, __ATOMIC_SEQ_CST), 0);
+	mfx_free(&mf);
+}
+
+/* Without the thread nobody relays: a call still in our eventfd when the vector is
+ * unmasked goes out then; and a pair not in vhost has nothing to switch. */
+static void unmasking_sends_a_call_not_relayed_yet(void **state)
+{
+	struct msix_fx mf;
+	struct fake_vhost *fv = &mf.fv;
+	struct net_pair *p;
+	struct fx *f;
+	int irq1;
+	uint64_t one = 1;
+	unsigned mark;
+
+	mfx_init(&mf);
+	irq1 = pci_msix_irqfd(mf.dev, 1);
+	f = mfx_start(&mf, false);
+	p = &f->n->pairs[0];
+	mfx_mask(&mf, 1, true);
+	assert_int_equal(fv->call_fd[1], p->call_fd[1]);
+	assert_int_equal(write(p->call_fd[1], &one, sizeof(one)), sizeof(one));
+	mfx_mask(&mf, 1, false);
+	assert_int_equal(fv->call_fd[1], irq1);
+	assert_int_equal(irqfd_fired(irq1), 1);
+	assert_int_equal(irqfd_fired(p->call_fd[1]), 0);	/* taken */
+	assert_int_equal(mfx_pba(&mf), 0);
+	virtio_net_set_link(f->v.dev, false);
+	mark = fv->ncalls;
+	mfx_mask(&mf, 1, true);
+	mfx_mask(&mf, 1, false);
+	assert_int_equal(set_call_count(fv, mark), 0);
+	assert_int_equal(irqfd_fired(irq1), 0);
+	mfx_free(&mf);
+}
+
 static void bad_options_are_refused(void **state)
 {
 	struct gmem mem;
@@ -1165,6 +1442,8 @@ int main(void)
 		cmocka_unit_test(io_threads_move_frames_both_ways_and_pause_holds_them),
 		cmocka_unit_test(rx_with_an_event_idx_guest_refilling_loses_no_frame),
 		cmocka_unit_test(vhost_starts_at_driver_ok_and_hands_the_ring_state_back),
+		cmocka_unit_test(masked_vector_moves_vhost_call_to_the_relay_and_back),
+		cmocka_unit_test(unmasking_sends_a_call_not_relayed_yet),
 		cmocka_unit_test(bad_options_are_refused),
 	};
 

@@ -46,6 +46,8 @@ struct fake_vdev {
 	bool refuse_features;
 	uint32_t last_cfg_off, last_cfg_len;
 	uint64_t last_cfg_write;
+	unsigned irqfd_changed[NQUEUES];	/* queue_irqfd_changed() calls */
+	int irqfd_seen[NQUEUES];		/* what queue_irqfd() said then */
 };
 
 struct rig {
@@ -185,6 +187,13 @@ static void fake_reset(struct vdev *vdev)
 	fake_of(vdev)->resets++;
 }
 
+static void fake_queue_irqfd_changed(struct vdev *vdev, unsigned qidx)
+{
+	assert_true(qidx < NQUEUES);
+	fake_of(vdev)->irqfd_changed[qidx]++;
+	fake_of(vdev)->irqfd_seen[qidx] = vdev->transport->queue_irqfd(vdev, qidx);
+}
+
 static const struct vdev_ops fake_ops = {
 	.name = "virtio-net-pci",
 	.device_id = VIRTIO_ID_NET,
@@ -195,6 +204,7 @@ static const struct vdev_ops fake_ops = {
 	.queue_notify = fake_queue_notify,
 	.driver_ok = fake_driver_ok,
 	.reset = fake_reset,
+	.queue_irqfd_changed = fake_queue_irqfd_changed,
 };
 
 static int rig_setup(void **state)
@@ -631,6 +641,40 @@ static void msix_vectors_go_through_their_irqfds(void **state)
 	assert_int_equal(m->msis, 0);
 }
 
+/* The device hears of a mask change on the vector of its queues (for vhost's call
+ * fd), after the bridge switched the vector: queue_irqfd() already answers anew. */
+static void masking_a_queue_vector_tells_the_device(void **state)
+{
+	struct rig *r = *state;
+	struct fake_machine *m = &r->machine;
+	struct fake_vdev *fv = &r->fv;
+
+	m->irqfds = true;
+	rig_add(r, NULL);
+	bring_up(r);
+	enable_msix(r);
+	program_vector(r, 1, 0xfee00000, 0x4031);
+	common_out(r, C_Q_SELECT, 2, 0);
+	common_out(r, C_Q_MSIX, 2, 1);
+	common_out(r, C_Q_SELECT, 2, 2);
+	common_out(r, C_Q_MSIX, 2, 1);
+	memset(fv->irqfd_changed, 0, sizeof(fv->irqfd_changed));
+	out(r->mmio, r->msix_bar + 16 + 12, 4, 1);	/* mask vector 1 */
+	assert_int_equal(fv->irqfd_changed[0], 1);
+	assert_int_equal(fv->irqfd_changed[1], 0);	/* no vector */
+	assert_int_equal(fv->irqfd_changed[2], 1);
+	assert_int_equal(fv->irqfd_seen[0], -1);
+	out(r->mmio, r->msix_bar + 16 + 12, 4, 0);
+	assert_int_equal(fv->irqfd_changed[0], 2);
+	assert_int_equal(fv->irqfd_changed[2], 2);
+	assert_true(m->irqfd[0] >= 0);
+	assert_int_equal(fv->irqfd_seen[0], m->irqfd[0]);
+	/* Another vector's mask is not the queues' business. */
+	program_vector(r, 3, 0xfee00000, 0x4033);
+	out(r->mmio, r->msix_bar + 3 * 16 + 12, 4, 1);
+	assert_int_equal(fv->irqfd_changed[0] + fv->irqfd_changed[1] + fv->irqfd_changed[2], 4);
+}
+
 static void invalid_vectors_read_back_as_no_vector(void **state)
 {
 	struct rig *r = *state;
@@ -938,6 +982,7 @@ int main(void)
 		T(notify_write_kicks_the_right_queue_after_driver_ok),
 		T(msix_vectors_are_programmed_and_delivered),
 		T(msix_vectors_go_through_their_irqfds),
+		T(masking_a_queue_vector_tells_the_device),
 		T(invalid_vectors_read_back_as_no_vector),
 		T(without_msix_intx_is_raised_and_isr_read_clears_it),
 		T(isr_and_intx_stay_in_step_under_concurrent_use),
