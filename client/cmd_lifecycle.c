@@ -31,6 +31,7 @@ const struct opt_def opts_define[] = {
 const struct opt_def opts_file_console[] = {
 	{ "file", OPT_DATA, OPT_REQ, N_("file containing an XML domain description") },
 	{ "console", OPT_BOOL, 0, N_("attach to console after creation") },
+	{ "paused", OPT_BOOL, 0, N_("leave the guest paused after creation") },
 	{ "validate", OPT_BOOL, 0, N_("validate the XML against the schema") },
 	{ NULL },
 };
@@ -38,6 +39,7 @@ const struct opt_def opts_file_console[] = {
 const struct opt_def opts_start[] = {
 	{ "domain", OPT_DATA, OPT_REQ, N_("name of the inactive domain") },
 	{ "console", OPT_BOOL, 0, N_("attach to console after creation") },
+	{ "paused", OPT_BOOL, 0, N_("leave the guest paused after start") },
 	{ "force-boot", OPT_BOOL, 0, N_("force fresh boot (the only kind vireo does)") },
 	{ NULL },
 };
@@ -83,9 +85,10 @@ static char *read_domain_xml(const struct cmd_args *a, const char *file, struct 
 	return xml;
 }
 
-/* domain.define / domain.create with the file's XML: the new domain's name. */
+/* domain.define / domain.create (paused: create --paused) with the file's XML: the
+ * new domain's name. */
 static char *send_xml(struct client *c, const struct cmd_args *a, const char *method,
-		      struct err **errp)
+		      bool paused, struct err **errp)
 {
 	const char *file = args_str(a, "file");
 	struct json_object *params, *res = NULL, *v;
@@ -96,6 +99,8 @@ static char *send_xml(struct client *c, const struct cmd_args *a, const char *me
 	params = json_object_new_object();
 	json_object_object_add(params, "xml", json_object_new_string(xml));
 	free(xml);
+	if (paused)
+		json_object_object_add(params, "paused", json_object_new_boolean(1));
 	if (client_call(c, false, method, params, &res, errp) < 0)
 		return NULL;
 	if (json_object_object_get_ex(res, "name", &v) && json_object_is_type(v, json_type_string))
@@ -109,7 +114,7 @@ static char *send_xml(struct client *c, const struct cmd_args *a, const char *me
 int cmd_define(struct client *c, const struct cmd_args *a, struct err **errp)
 {
 	const char *file = args_str(a, "file");
-	char *name = send_xml(c, a, "domain.define", errp);
+	char *name = send_xml(c, a, "domain.define", false, errp);
 
 	if (!name)
 		return err_wrap(errp, err_code(*errp), _("Failed to define domain from %s"), file);
@@ -121,7 +126,7 @@ int cmd_define(struct client *c, const struct cmd_args *a, struct err **errp)
 int cmd_create(struct client *c, const struct cmd_args *a, struct err **errp)
 {
 	const char *file = args_str(a, "file");
-	char *name = send_xml(c, a, "domain.create", errp);
+	char *name = send_xml(c, a, "domain.create", args_bool(a, "paused"), errp);
 	int rc = 0;
 
 	if (!name)
@@ -180,10 +185,14 @@ int cmd_undefine(struct client *c, const struct cmd_args *a, struct err **errp)
 
 int cmd_start(struct client *c, const struct cmd_args *a, struct err **errp)
 {
+	struct json_object *params = json_object_new_object();
 	struct dom_ref d;
 	int rc = 0;
 
-	if (act(c, a, "domain.start", NULL, NULL, _("Failed to start domain '%s'"), &d, errp) < 0)
+	if (args_bool(a, "paused"))
+		json_object_object_add(params, "paused", json_object_new_boolean(1));
+	if (act(c, a, "domain.start", params, NULL, _("Failed to start domain '%s'"), &d,
+		errp) < 0)
 		return -1;
 	client_say(c, _("Domain '%s' started\n"), d.name);
 	if (args_bool(a, "console"))

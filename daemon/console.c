@@ -2,9 +2,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include "daemon/server.h"
 #include "lib/rpc/errors.h"
 #include "lib/util/buf.h"
+#include "lib/util/file.h"
 #include "lib/util/i18n.h"
 #include "lib/util/mem.h"
 #include "lib/util/str.h"
@@ -30,6 +33,9 @@ struct console {
 	struct buf to_guest;
 	struct conn *client;		/* referenced; NULL when nobody is attached */
 	int64_t stream;
+	char *history_path;		/* console.history */
+	int history_fd;			/* appending to it; -1: not kept (logged once) */
+	off_t history_size;
 };
 
 static void use_unix_source(struct vdom_chr_source *src, const char *path)
@@ -74,6 +80,96 @@ static void ring_add(struct console *con, const char *data, size_t len)
 		else
 			con->ring_start = (con->ring_start + 1) % CONSOLE_HISTORY;
 	}
+}
+
+/* The ring's bytes, oldest first, into out (CONSOLE_HISTORY bytes); returns how many. */
+static size_t ring_copy(const struct console *con, char *out)
+{
+	size_t first = con->ring_len;
+
+	if (con->ring_start + first > CONSOLE_HISTORY)
+		first = CONSOLE_HISTORY - con->ring_start;
+	memcpy(out, con->ring + con->ring_start, first);
+	memcpy(out + first, con->ring, con->ring_len - first);
+	return con->ring_len;
+}
+
+/* ---- console.history: the ring kept across a daemon restart ---- */
+
+static void history_stop(struct console *con, const char *why)
+{
+	log_warning(&con->dom->d->log, _("domain %s: console history not kept in %s: %s"),
+		    con->dom->name, con->history_path, why);
+	if (con->history_fd >= 0)
+		close(con->history_fd);
+	con->history_fd = -1;
+}
+
+/* A previous daemon's history (re-attach): its last CONSOLE_HISTORY bytes into the
+ * ring. A fresh start finds none (runtime_prepare made the directory empty). */
+static void history_load(struct console *con)
+{
+	int fd = open(con->history_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat sb;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		off_t from = sb.st_size > CONSOLE_HISTORY ? sb.st_size - CONSOLE_HISTORY : 0;
+
+		n = pread(fd, con->ring, CONSOLE_HISTORY, from);
+		con->ring_len = n > 0 ? (size_t)n : 0;
+	}
+	close(fd);
+}
+
+static void history_open(struct console *con)
+{
+	struct stat sb;
+
+	con->history_fd = open(con->history_path,
+			       O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (con->history_fd < 0 || fstat(con->history_fd, &sb) < 0) {
+		history_stop(con, strerror(errno));
+		return;
+	}
+	con->history_size = sb.st_size;
+}
+
+/* The file reached its cap: the ring (already holding the newest bytes) replaces it,
+ * atomically, so a daemon dying meanwhile finds the old file or the new one. */
+static void history_cut(struct console *con)
+{
+	char *text = xmalloc(CONSOLE_HISTORY);
+	size_t len = ring_copy(con, text);
+	struct err *e = NULL;
+
+	close(con->history_fd);
+	con->history_fd = -1;
+	if (file_write_atomic(con->history_path, text, len, 0600, &e) < 0) {
+		history_stop(con, e->message);
+		err_free(e);
+	} else {
+		history_open(con);
+	}
+	free(text);
+}
+
+/* Keep the bytes just added to the ring in the file too. */
+static void history_add(struct console *con, const char *data, size_t len)
+{
+	if (con->history_fd < 0)
+		return;
+	if (con->history_size + (off_t)len > CONSOLE_HISTORY_FILE_MAX) {
+		history_cut(con);
+		return;
+	}
+	if (fd_write_all(con->history_fd, data, len) < 0) {
+		history_stop(con, strerror(errno));
+		return;
+	}
+	con->history_size += (off_t)len;
 }
 
 static void detach_client(struct console *con, bool send_end)
@@ -129,13 +225,15 @@ static void on_console_io(struct evloop *loop, struct ev_source *src, int fd, ui
 		return;
 	}
 	ring_add(con, chunk, (size_t)n);
+	history_add(con, chunk, (size_t)n);
 	if (con->client)
 		conn_stream_send(con->client, con->stream, chunk, (size_t)n);
 }
 
-struct console *console_open(struct domain *dom, const char *path)
+struct console *console_open(struct domain *dom, const struct dom_paths *p)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = p->console;
 	struct console *con;
 	int fd;
 
@@ -153,6 +251,9 @@ struct console *console_open(struct domain *dom, const char *path)
 	con = xzalloc(sizeof(*con));
 	con->dom = dom;
 	con->fd = fd;
+	con->history_path = xstrdup(p->console_history);
+	history_load(con);
+	history_open(con);
 	buf_init(&con->to_guest, TO_GUEST_MAX);
 	con->src = evloop_add_fd(dom->d->loop, fd, EPOLLIN, on_console_io, con, NULL);
 	if (!con->src) {
@@ -168,6 +269,9 @@ void console_free(struct console *con)
 		return;
 	detach_client(con, true);
 	close_socket(con);
+	if (con->history_fd >= 0)
+		close(con->history_fd);
+	free(con->history_path);
 	buf_free(&con->to_guest);
 	free(con);
 }
@@ -192,14 +296,12 @@ static const struct stream_handler console_stream = { client_data, client_ended 
 
 static void send_history(struct console *con)
 {
-	size_t first = con->ring_len;
+	char *text = xmalloc(CONSOLE_HISTORY);
+	size_t len = ring_copy(con, text);
 
-	if (con->ring_start + first > CONSOLE_HISTORY)
-		first = CONSOLE_HISTORY - con->ring_start;
-	if (first)
-		conn_stream_send(con->client, con->stream, con->ring + con->ring_start, first);
-	if (con->ring_len > first)
-		conn_stream_send(con->client, con->stream, con->ring, con->ring_len - first);
+	if (len)
+		conn_stream_send(con->client, con->stream, text, len);
+	free(text);
 }
 
 void console_method(struct domain *dom, struct call *call)

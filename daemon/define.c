@@ -120,10 +120,13 @@ void method_create(struct call *call)
 {
 	struct daemon *d = call->d;
 	struct err *e = NULL;
-	struct vdomain *def = param_xml(call, &e);
+	struct vdomain *def;
 	struct domain *dom;
+	bool paused;
 
-	if (!def) {
+	/* checked here too, so a bad one leaves no transient domain behind */
+	if (rpc_param_bool(call->params, "paused", &paused, &e) < 0 ||
+	    !(def = param_xml(call, &e))) {
 		call_fail(call, e);
 		return;
 	}

@@ -2,7 +2,8 @@
  *
  * start is a chain: copy the definition into the live one (console made a socket),
  * spawn the worker paused, wait for QMP, apply the balloon target and stats period,
- * connect the console, `cont`. Any failure (or START_TIMEOUT_MS) kills the worker;
+ * connect the console, `cont` (not with "paused": the domain stays paused, reason
+ * "starting up", until resume). Any failure (or START_TIMEOUT_MS) kills the worker;
  * the call is answered once the worker is gone, with the tail of its log. */
 #include "config.h"
 
@@ -32,6 +33,7 @@ struct start_op {
 	off_t log_offset;
 	struct err *failure;		/* set once the start failed */
 	bool finished;
+	bool paused;			/* "paused": no `cont`, left paused (starting up) */
 };
 
 /* ---- small shared pieces ---- */
@@ -247,24 +249,26 @@ static void on_start_timeout(struct evloop *loop, struct ev_source *src, uint64_
 		    op->dom->name, START_TIMEOUT_MS / 1000);
 }
 
-static void start_after_cont(void *opaque, struct json_object *ret, const struct err *e)
+/* The start is done: running, or paused (starting up) as asked; answer the call.
+ * libvirt's events for a paused start: started/booted, then suspended/paused. */
+static void start_finished(struct start_op *op)
 {
-	struct start_op *op = opaque;
 	struct domain *dom = op->dom;
 	struct json_object *res;
 
-	if (e) {
-		start_failf(op, RPC_ERR_OPERATION_FAILED, _("domain '%s': cont failed: %s"),
-			    dom->name, e->message);
-		return;
-	}
-	if (op->failure)
-		return;
 	op->finished = true;
-	lifecycle_set_state(dom, DOM_RUNNING, "booted");
-	log_info(&dom->d->log, _("domain %s started (id %d, pid %d)"), dom->name, dom->id,
-		 (int)dom->w->pid);
+	if (op->paused) {
+		lifecycle_set_state(dom, DOM_PAUSED, "starting up");
+		log_info(&dom->d->log, _("domain %s started paused (id %d, pid %d)"), dom->name,
+			 dom->id, (int)dom->w->pid);
+	} else {
+		lifecycle_set_state(dom, DOM_RUNNING, "booted");
+		log_info(&dom->d->log, _("domain %s started (id %d, pid %d)"), dom->name, dom->id,
+			 (int)dom->w->pid);
+	}
 	daemon_emit_lifecycle(dom->d, dom, "started", "booted");
+	if (op->paused)
+		daemon_emit_lifecycle(dom->d, dom, "suspended", "paused");
 	daemon_update_status(dom->d);
 	if (op->call) {
 		res = json_object_new_object();
@@ -277,7 +281,21 @@ static void start_after_cont(void *opaque, struct json_object *ret, const struct
 	start_op_free(op);
 }
 
-/* currentMemory and stats period are set: connect the console, then run the guest. */
+static void start_after_cont(void *opaque, struct json_object *ret, const struct err *e)
+{
+	struct start_op *op = opaque;
+
+	if (e) {
+		start_failf(op, RPC_ERR_OPERATION_FAILED, _("domain '%s': cont failed: %s"),
+			    op->dom->name, e->message);
+		return;
+	}
+	if (!op->failure)
+		start_finished(op);
+}
+
+/* currentMemory and stats period are set: connect the console, then run the guest
+ * (or leave it paused). */
 static void start_memory_done(struct domain *dom)
 {
 	struct start_op *op = NULL;
@@ -292,9 +310,11 @@ static void start_memory_done(struct domain *dom)
 		return;
 	dom_paths_init(dom->d, dom->name, &p);
 	if (dom->w->has_console)
-		dom->w->console = console_open(dom, p.console);
+		dom->w->console = console_open(dom, &p);
 	dom_paths_free(&p);
-	if (lifecycle_qmp(dom, "cont", NULL, start_after_cont, op, &e) < 0)
+	if (op->paused)
+		start_finished(op);
+	else if (lifecycle_qmp(dom, "cont", NULL, start_after_cont, op, &e) < 0)
 		start_fail(op, e);
 }
 
@@ -336,8 +356,14 @@ void lifecycle_start(struct domain *dom, struct call *call)
 {
 	struct start_op *op;
 	struct err *e = NULL;
+	bool paused = false;
 	int console;
 
+	if (call && rpc_param_bool(call->params, "paused", &paused, &e) < 0) {
+		call_fail(call, e);
+		job_end(dom);
+		return;
+	}
 	if (dom->w) {
 		if (call)
 			call_failf(call, RPC_ERR_OPERATION_INVALID,
@@ -348,6 +374,7 @@ void lifecycle_start(struct domain *dom, struct call *call)
 	op = xzalloc(sizeof(*op));
 	op->dom = dom_ref(dom);
 	op->call = call;
+	op->paused = paused;
 	op->log_offset = -1;	/* no log of this start yet */
 	console = start_prepare(dom, &e);
 	if (console < 0 || worker_spawn(dom, &op->log_offset, &e) < 0) {

@@ -97,7 +97,7 @@ static int attach_one(struct daemon *d, const char *name, const struct runtime_s
 	if (worker_connect_qmp(dom, errp) < 0)
 		log_warning(&d->log, _("domain %s: no QMP connection; it runs unmanaged"), name);
 	if (access(p->console, F_OK) == 0)
-		dom->w->console = console_open(dom, p->console);
+		dom->w->console = console_open(dom, p);
 	return 0;
 }
 

@@ -33,6 +33,7 @@ void dom_paths_init(struct daemon *d, const char *name, struct dom_paths *p)
 	p->live_xml = path_join(p->dir, "live.xml");
 	p->qmp = path_join(p->dir, "qmp.sock");
 	p->console = path_join(p->dir, "console.sock");
+	p->console_history = path_join(p->dir, "console.history");
 	p->log = path_join(d->paths.log_dir, log);
 	free(log);
 }
@@ -44,6 +45,7 @@ void dom_paths_free(struct dom_paths *p)
 	XFREE(&p->live_xml);
 	XFREE(&p->qmp);
 	XFREE(&p->console);
+	XFREE(&p->console_history);
 	XFREE(&p->log);
 }
 

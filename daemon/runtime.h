@@ -1,6 +1,6 @@
 /* A running domain's files: <root>/run/vireo/domains/NAME/ (status.json, live.xml,
- * qmp.sock, console.sock) and its log <root>/var/log/vireo/NAME.log; plus what /proc
- * tells about a worker.
+ * qmp.sock, console.sock, console.history) and its log <root>/var/log/vireo/NAME.log;
+ * plus what /proc tells about a worker.
  *
  * status.json is what a restarted daemon re-attaches by:
  *   {"pid": 1234, "start_time": 56789, "id": 3, "state": "running", "reason": "booted",
@@ -25,6 +25,7 @@ struct dom_paths {
 	char *live_xml;		/* .../live.xml */
 	char *qmp;		/* .../qmp.sock */
 	char *console;		/* .../console.sock */
+	char *console_history;	/* .../console.history: its last output (console.c) */
 	char *log;		/* <root>/var/log/vireo/NAME.log */
 };
 

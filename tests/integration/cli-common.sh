@@ -10,6 +10,9 @@
 #                            CLI_GUEST_LIFETIME seconds: no VM a test starts outlives that
 #   cli_wait_state NAME STATE LIMIT   wait until `domstate NAME` prints STATE
 #   cli_guest_problem        why this host cannot run the test guest (status 1: it can)
+#   cli_begin CHECK...       skip every CHECK (and exit) when the host cannot run the
+#                            test guest; else start vireod on $T_TMP/root, failing every
+#                            CHECK (and exiting) when it does not answer
 . "$VIREO_TEST_SRCDIR/tests/lib/vmm.sh"
 . "$VIREO_TEST_SRCDIR/tests/lib/daemon.sh"
 
@@ -46,6 +49,16 @@ cli_state_is() {
 
 cli_wait_state() {
 	t_wait_for "$3" cli_state_is "$1" "$2"
+}
+
+cli_begin() {
+	local why out c
+	why=$(cli_guest_problem) && vmm_skip_all "$why" "$@"
+	if ! cli_daemon_start "$T_TMP/root" >"$T_TMP/start.out"; then
+		out=$(cat "$T_TMP/start.out")
+		for c in "$@"; do t_fail "$c" "$out"; done
+		t_done; exit
+	fi
 }
 
 cli_guest_problem() {
