@@ -57,6 +57,7 @@ struct worker {
 	bool exited;			/* reaped or gone: never signal the pid again */
 	bool has_console;		/* the live definition has the console socket */
 	void *start_op;			/* the start in progress (lifecycle.c), or NULL */
+	bool starting;			/* spawned, start not finished: status.json says so */
 };
 
 struct domain {

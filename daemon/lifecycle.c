@@ -257,6 +257,7 @@ static void start_finished(struct start_op *op)
 	struct json_object *res;
 
 	op->finished = true;
+	dom->w->starting = false;
 	if (op->paused) {
 		lifecycle_set_state(dom, DOM_PAUSED, "starting up");
 		log_info(&dom->d->log, _("domain %s started paused (id %d, pid %d)"), dom->name,
@@ -386,6 +387,7 @@ void lifecycle_start(struct domain *dom, struct call *call)
 	}
 	dom->w->has_console = console == 1;
 	dom->w->start_op = op;
+	dom->w->starting = true;
 	lifecycle_set_state(dom, DOM_PAUSED, "starting up");
 	op->timer = evloop_add_timer(dom->d->loop, START_TIMEOUT_MS, 0, on_start_timeout, op, NULL);
 	daemon_update_status(dom->d);

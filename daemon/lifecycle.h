@@ -76,7 +76,8 @@ void lifecycle_on_event(struct domain *dom, const char *name, struct json_object
 /* ---- reattach.c ---- */
 
 /* Find the workers a previous daemon left running and take them over; clean up the
- * runtime dirs of dead ones (their domains show shut off, reason crashed). */
+ * runtime dirs of dead ones (their domains show shut off, reason crashed). A worker
+ * whose start had not finished is killed (shut off, reason failed). */
 void reattach_all(struct daemon *d);
 /* Start the autostart domains, once per boot (<run>/autostarted marks it done). */
 void autostart_all(struct daemon *d);

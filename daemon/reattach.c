@@ -94,6 +94,15 @@ static int attach_one(struct daemon *d, const char *name, const struct runtime_s
 	dom->reason = known_reason(st->reason);
 	if (st->id >= d->reg.next_id)
 		d->reg.next_id = st->id + 1;
+	if (st->starting) {
+		/* as libvirt does: a start the daemon died in failed; its exit (the pidfd
+		 * watch) shows the domain shut off (failed) and cleans up */
+		log_info(&d->log, _("domain %s: its start was interrupted by a daemon restart; "
+				    "destroying it"), name);
+		dom->w->cause = STOP_FAILED;
+		worker_kill(dom, true);
+		return 0;
+	}
 	if (worker_connect_qmp(dom, errp) < 0)
 		log_warning(&d->log, _("domain %s: no QMP connection; it runs unmanaged"), name);
 	if (access(p->console, F_OK) == 0)

@@ -64,6 +64,7 @@ int runtime_save(struct daemon *d, const struct domain *dom, struct err **errp)
 	json_object_object_add(o, "state", json_object_new_string(dom_state_name(dom->state)));
 	json_object_object_add(o, "reason", json_object_new_string(dom->reason));
 	json_object_object_add(o, "persistent", json_object_new_boolean(dom->def != NULL));
+	json_object_object_add(o, "starting", json_object_new_boolean(dom->w->starting));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	/* live.xml first: a status.json always has its XML next to it */
 	rc = file_write_atomic(p.live_xml, xml, strlen(xml), 0600, errp);
@@ -103,6 +104,8 @@ int runtime_load_status(const char *path, struct runtime_status *st, struct err 
 	st->id = json_object_object_get_ex(o, "id", &v) ? json_object_get_int(v) : -1;
 	st->persistent = json_object_object_get_ex(o, "persistent", &v) &&
 			 json_object_get_boolean(v);
+	st->starting = json_object_object_get_ex(o, "starting", &v) &&
+		       json_object_get_boolean(v);
 	copy_field(o, "state", st->state, sizeof(st->state));
 	copy_field(o, "reason", st->reason, sizeof(st->reason));
 	json_object_put(o);

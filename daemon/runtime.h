@@ -4,9 +4,12 @@
  *
  * status.json is what a restarted daemon re-attaches by:
  *   {"pid": 1234, "start_time": 56789, "id": 3, "state": "running", "reason": "booted",
- *    "persistent": true}
+ *    "persistent": true, "starting": false}
  * start_time is field 22 of /proc/PID/stat, so a pid reused by another process after
- * the worker died is not mistaken for it. */
+ * the worker died is not mistaken for it. "starting" is true from the spawn until the
+ * start finished (the guest runs, or was left paused as asked): a worker found in that
+ * state by a restarted daemon is destroyed (its start failed); a file without it is
+ * one of a finished start. */
 #ifndef VIREO_DAEMON_RUNTIME_H
 #define VIREO_DAEMON_RUNTIME_H
 
@@ -39,6 +42,7 @@ struct runtime_status {
 	char state[32];
 	char reason[32];
 	bool persistent;
+	bool starting;		/* the start had not finished */
 };
 
 struct domain;

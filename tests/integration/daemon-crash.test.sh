@@ -24,11 +24,7 @@ CHECKS=(
 )
 why=$(vmm_host_problem) && vmm_skip_all "$why" "${CHECKS[@]}"
 
-state_of() {
-	local st
-	st=$(rpc "$R" domain.state "{\"domain\": \"$1\"}")
-	echo "$(jget "$st" '["state"]')/$(jget "$st" '["reason"]')"
-}
+state_of() { dom_state "$R" "$1"; }
 
 dmn_start "$R"
 for n in a b c; do dom_define "$R" $n; done

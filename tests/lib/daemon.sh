@@ -14,6 +14,7 @@
 #                            serial, a balloon with stats every second)
 #   dom_define ROOT NAME [CMDLINE]  define it; status of the call
 #   dom_pid ROOT NAME        the worker's pid from its status file
+#   dom_state ROOT NAME      its state/reason from domain.state, e.g. "shut off/failed"
 #   proc_alive PID           the process exists and is no zombie (a worker whose
 #                            daemon died is re-parented; not every init reaps it)
 #   dmn_cleanup ROOT...      SIGKILL every worker a status file under the roots names
@@ -101,6 +102,12 @@ dom_define() {
 dom_pid() {
 	"$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["pid"])' \
 		"$1/run/vireo/domains/$2/status.json" 2>/dev/null
+}
+
+dom_state() {
+	local st
+	st=$(rpc "$1" domain.state "{\"domain\": \"$2\"}")
+	echo "$(jget "$st" '["state"]')/$(jget "$st" '["reason"]')"
 }
 
 proc_alive() {

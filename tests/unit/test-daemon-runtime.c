@@ -82,6 +82,11 @@ static void status_file_round_trips_and_rejects_garbage(void **state)
 	assert_string_equal(st.state, "paused");
 	assert_string_equal(st.reason, "user");
 	assert_true(st.persistent);
+	assert_false(st.starting);	/* an older vireod's file: a finished start */
+	text = "{\"pid\": 1234, \"state\": \"paused\", \"starting\": true}";
+	assert_int_equal(file_write_atomic(path, text, strlen(text), 0600, NULL), 0);
+	assert_int_equal(runtime_load_status(path, &st, NULL), 0);
+	assert_true(st.starting);
 	assert_int_equal(file_write_atomic(path, "{\"pid\": \"x\"}", 12, 0600, NULL), 0);
 	assert_int_equal(runtime_load_status(path, &st, &e), -1);
 	assert_err(e, ERR_PARSE, "not a valid status file");
