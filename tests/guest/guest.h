@@ -51,6 +51,19 @@ struct hvm_memmap_table_entry {
 	uint32_t reserved;
 };
 
+/* The 64-bit TSS as the CPU reads it (104 bytes); the BSP's has its I/O permission
+ * bitmap right behind it (kernel.c), the APs' point at one shared bitmap (smp.c). */
+struct tss64_hw {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss64_hw) == 104, "the CPU's 64-bit TSS");
+
 /* Interrupt counters, written by the CPL0 handlers and read by CPL3 code. */
 struct kstate {
 	volatile uint64_t irq_count[16];

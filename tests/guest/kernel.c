@@ -38,19 +38,13 @@
  * the image carries it already zeroed: no CPL0 loop clears it.
  */
 struct tss64 {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
+	struct tss64_hw hw;
 	uint8_t iopb[8192];
 	uint8_t iopb_end;
 } __attribute__((packed));
 
 static struct tss64 tss __attribute__((section(".data"), aligned(16))) = {
-	.iomap_base = 104,
+	.hw.iomap_base = sizeof(struct tss64_hw),
 	.iopb_end = 0xff,
 };
 
@@ -92,8 +86,8 @@ static void tss_install(void)
 	uint64_t base = (uint64_t)&tss;
 	uint64_t limit = sizeof(tss) - 1;
 
-	tss.rsp[0] = (uint64_t)kstack_top;
-	tss.ist[0] = (uint64_t)ist1_top;
+	tss.hw.rsp[0] = (uint64_t)kstack_top;
+	tss.hw.ist[0] = (uint64_t)ist1_top;
 	gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
 		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[6] = base >> 32;

@@ -23,22 +23,11 @@
 #define AP_WAIT_MS	1000		/* and after this it is given up */
 #define MADT_MAX	4096
 
-/* 64-bit TSS without its I/O bitmap: every AP's iomap_base points at the shared one. */
-struct ap_tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
-
 /* The APs' GDTs and TSSs, then one I/O bitmap (all ports allowed) and its 0xff end. */
 struct ap_tables {
 	struct {
 		uint64_t gdt[SEL_COUNT];
-		struct ap_tss tss;
+		struct tss64_hw tss;
 	} cpu[SMP_MAX_CPUS - 1];
 	uint8_t iopb[8192];
 	uint8_t iopb_end;
@@ -211,7 +200,7 @@ static bool icr_send(uint64_t lapic, uint32_t apic_id, uint32_t lo)
 /* AP k's GDT (the BSP's, with its own TSS descriptor) and TSS, and its boot block. */
 static void ap_tables_fill(unsigned cpu, uint64_t lapic)
 {
-	struct ap_tss *t = &tables.cpu[cpu - 1].tss;
+	struct tss64_hw *t = &tables.cpu[cpu - 1].tss;
 	uint64_t *gd = tables.cpu[cpu - 1].gdt;
 	char *stacks = smp_ap_stacks + (cpu - 1) * (SMP_KSTACK + SMP_ISTACK + SMP_USTACK);
 	uint64_t base = (uint64_t)(uintptr_t)t;

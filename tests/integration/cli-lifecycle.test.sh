@@ -29,12 +29,7 @@ CHECKS=("define prints virsh's message and list --all shows the domain shut off"
 	"create (transient), reboot, reset, list --state-*, dommemstat --period, destroy --graceful"
 	"setmaxmem --config and dumpxml --inactive: the definition changes, not the running domain")
 
-why=$(cli_guest_problem) && vmm_skip_all "$why" "${CHECKS[@]}"
-if ! cli_daemon_start "$T_TMP/root" >"$T_TMP/start.out"; then
-	out=$(cat "$T_TMP/start.out")
-	for c in "${CHECKS[@]}"; do t_fail "$c" "$out"; done
-	t_done; exit
-fi
+cli_begin "${CHECKS[@]}"
 xml=$T_TMP/guest.xml
 cli_domain_xml guest >"$xml"
 

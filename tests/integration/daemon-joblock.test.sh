@@ -38,12 +38,7 @@ CHECKS=("read-only commands (dominfo, domstate, list, dumpxml) answer at once wh
 	"afterwards the locks are free: start, resume and destroy answer at once, states as expected"
 	"no sanitizer report in the daemon's log")
 
-why=$(cli_guest_problem) && vmm_skip_all "$why" "${CHECKS[@]}"
-if ! cli_daemon_start "$T_TMP/root" >"$T_TMP/start.out"; then
-	out=$(cat "$T_TMP/start.out")
-	for c in "${CHECKS[@]}"; do t_fail "$c" "$out"; done
-	t_done; exit
-fi
+cli_begin "${CHECKS[@]}"
 
 explain() {
 	echo "--- vireod log (tail)"
